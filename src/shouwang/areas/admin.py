@@ -1,0 +1,6 @@
+from django.contrib import admin
+
+from shouwang.areas.models import KeyPlace, Post, Route, Segment, Zone
+
+for model in (Zone, KeyPlace, Segment, Route, Post):
+    admin.site.register(model)

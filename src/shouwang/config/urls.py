@@ -1,0 +1,29 @@
+"""URL map: pages, the generic record pages, and the API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from shouwang.areas import views as area_views
+from shouwang.core import views
+from shouwang.core.api import api, register_routers
+from shouwang.forces import views as force_views
+
+register_routers()
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("map/", views.map_page, name="map"),
+    path("map/data.json", views.map_data, name="map-data"),
+    path("r/<slug:key>/", views.record_list, name="record-list"),
+    path("r/<slug:key>/new/", views.record_create, name="record-create"),
+    path("r/<slug:key>/<int:pk>/", views.record_detail, name="record-detail"),
+    path("r/<slug:key>/<int:pk>/edit/", views.record_edit, name="record-edit"),
+    path("r/<slug:key>/<int:pk>/delete/", views.record_delete, name="record-delete"),
+    path("members/<int:pk>/reveal-id/", force_views.reveal_citizen_id, name="member-reveal-id"),
+    path("key-places/<int:pk>/qr/", area_views.keyplace_qr, name="keyplace-qr"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

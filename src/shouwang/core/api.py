@@ -1,0 +1,299 @@
+"""The REST API (/api/v1/): one CRUD router per registered record type, plus core endpoints.
+
+Handlers are thin: they parse, call a service, and shape the answer. Missing and forbidden
+records both answer 404; invalid input answers 422 with field-level messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Router, Schema
+from ninja.security import django_auth
+from pydantic import create_model
+
+from shouwang.core import divisions
+from shouwang.core.auth import TokenAuth
+from shouwang.core.models import AuditEvent
+from shouwang.core.records import NON_FIELD, RecordInvalid
+from shouwang.core.registry import REGISTRY, RecordType
+from shouwang.core.scoping import can, get_for
+from shouwang.core.serialize import to_dict
+
+api = NinjaAPI(
+    title="Shouwang API",
+    version="1",
+    description="守望 · grassroots community safety co-governance. Session or bearer-token auth.",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+class FieldError(Schema):
+    field: str
+    label: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+def _field_label(record_type: RecordType | None, name: str) -> str:
+    if record_type is None or name == NON_FIELD:
+        return ""
+    form_field = record_type.form.base_fields.get(name)
+    if form_field is not None and form_field.label:
+        return str(form_field.label)
+    try:
+        return str(record_type.model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def invalid_response(request: HttpRequest, exc: RecordInvalid, rt: RecordType | None = None) -> Any:
+    errors = [
+        {"field": name, "label": _field_label(rt, name), "message": message}
+        for name, messages in exc.errors.items()
+        for message in messages
+    ]
+    return api.create_response(
+        request, {"detail": _("The input was not accepted."), "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(RecordInvalid)
+def _on_invalid(request: HttpRequest, exc: RecordInvalid) -> Any:
+    return invalid_response(request, exc)
+
+
+@api.exception_handler(Http404)
+def _on_404(request: HttpRequest, exc: Http404) -> Any:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _on_403(request: HttpRequest, exc: PermissionDenied) -> Any:
+    return api.create_response(request, {"detail": _("Not allowed.")}, status=403)
+
+
+def _python_type(form_field: forms.Field) -> Any:
+    if isinstance(form_field, forms.ModelMultipleChoiceField):
+        return list[int | str]
+    if isinstance(form_field, forms.ModelChoiceField):
+        return int | str
+    if isinstance(form_field, forms.BooleanField):
+        return bool
+    if isinstance(form_field, forms.IntegerField):
+        return int
+    if isinstance(form_field, forms.FloatField | forms.DecimalField):
+        return float
+    if isinstance(form_field, forms.DateTimeField):
+        return dt.datetime
+    if isinstance(form_field, forms.DateField):
+        return dt.date
+    if isinstance(form_field, forms.TimeField):
+        return dt.time
+    if isinstance(form_field, forms.JSONField):
+        return dict[str, Any] | list[Any]
+    return str
+
+
+def input_schema(record_type: RecordType, partial: bool) -> type[Schema]:
+    fields: dict[str, Any] = {}
+    for name, form_field in record_type.form.base_fields.items():
+        kind = _python_type(form_field)
+        required = form_field.required and not partial and not isinstance(
+            form_field, forms.BooleanField
+        )
+        description = str(form_field.help_text or form_field.label or "")
+        if required:
+            fields[name] = (kind, Field(..., description=description))
+        else:
+            fields[name] = (kind | None, Field(None, description=description))
+    suffix = "Patch" if partial else "In"
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        f"{record_type.model.__name__}{suffix}", __base__=Schema, **fields
+    )
+
+
+def output_schema(record_type: RecordType) -> type[Schema]:
+    fields: dict[str, Any] = {"id": (int, ...), "display": (str, ...),
+                              "labels": (dict[str, str], ...)}
+    for name in record_type.field_names():
+        fields[name] = (Any, None)
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        f"{record_type.model.__name__}Out", __base__=Schema, **fields
+    )
+
+
+def page_schema(record_type: RecordType, item: type[Schema]) -> type[Schema]:
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        f"{record_type.model.__name__}Page",
+        __base__=Schema,
+        count=(int, ...),
+        page=(int, ...),
+        page_size=(int, ...),
+        results=(list[item], ...),  # type: ignore[valid-type]
+    )
+
+
+def _payload_to_data(payload: Schema) -> dict[str, Any]:
+    data = payload.dict(exclude_unset=True)
+    for key, value in list(data.items()):
+        if value is None:
+            data[key] = ""
+        elif isinstance(value, dt.date | dt.time):
+            data[key] = value.isoformat()
+    return data
+
+
+def crud_router(record_type: RecordType) -> Router:
+    """List, retrieve, create, update, delete for one record type — all through services."""
+    router = Router(tags=[str(record_type.verbose_name_plural)])
+    model = record_type.model
+    create_in = input_schema(record_type, partial=False)
+    patch_in = input_schema(record_type, partial=True)
+    out = output_schema(record_type)
+    page = page_schema(record_type, out)
+    errors = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+    @router.get("/", response={200: page, **errors}, summary=f"List {model._meta.verbose_name_plural}")
+    def list_records(request: HttpRequest, q: str = "", page: int = 1, page_size: int = 50) -> Any:
+        from django.conf import settings
+
+        page_size = max(1, min(page_size, 500))
+        page = max(1, page)
+        qs = record_type.filter_queryset(record_type.base_queryset(request.user), request.GET)
+        count = qs.count()
+        start = (page - 1) * page_size
+        items = list(qs.order_by(*(model._meta.ordering or ["pk"]), "pk")[start : start + page_size])
+        del settings
+        return {
+            "count": count,
+            "page": page,
+            "page_size": page_size,
+            "results": [to_dict(record_type, item) for item in items],
+        }
+
+    @router.get("/{record_id}", response={200: out, **errors})
+    def retrieve(request: HttpRequest, record_id: int) -> Any:
+        return to_dict(record_type, get_for(model, request.user, record_id))
+
+    @router.post("/", response={201: out, **errors})
+    def create(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
+        try:
+            obj = record_type.create(actor=request.user, data=_payload_to_data(payload))
+        except RecordInvalid as exc:
+            return invalid_response(request, exc, record_type)
+        return 201, to_dict(record_type, obj)
+
+    @router.patch("/{record_id}", response={200: out, **errors})
+    def update(request: HttpRequest, record_id: int, payload: patch_in) -> Any:  # type: ignore[valid-type]
+        instance = get_for(model, request.user, record_id, "change")
+        try:
+            obj = record_type.update(instance, actor=request.user, data=_payload_to_data(payload))
+        except RecordInvalid as exc:
+            return invalid_response(request, exc, record_type)
+        return to_dict(record_type, obj)
+
+    @router.put("/{record_id}", response={200: out, **errors})
+    def replace(request: HttpRequest, record_id: int, payload: create_in) -> Any:  # type: ignore[valid-type]
+        return update(request, record_id, payload)
+
+    @router.delete("/{record_id}", response={204: None, **errors})
+    def delete(request: HttpRequest, record_id: int) -> Any:
+        instance = get_for(model, request.user, record_id, "delete")
+        try:
+            record_type.delete(instance, actor=request.user)
+        except RecordInvalid as exc:
+            return invalid_response(request, exc, record_type)
+        return 204, None
+
+    return router
+
+
+def register_routers() -> None:
+    for record_type in REGISTRY.values():
+        api.add_router(f"/{record_type.slug}", crud_router(record_type))
+
+
+# ---- core endpoints that are not plain records --------------------------------------------
+
+core_router = Router(tags=["core"])
+
+
+class DivisionOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    full_name: str
+
+
+@core_router.get("/divisions", response=list[DivisionOut], auth=None)
+def list_divisions(request: HttpRequest, parent: str = "", q: str = "", level: str = "") -> Any:
+    """The national division list to township level (edition 2023-06-30), to pick from."""
+    if q:
+        found = divisions.search(q, level or None, limit=50)
+    else:
+        found = divisions.children(parent or None)
+    return [
+        {**d.__dict__, "full_name": divisions.full_name(d.code)} for d in found
+    ]
+
+
+class AuditOut(Schema):
+    id: int
+    code: str
+    at: dt.datetime
+    actor_name: str
+    request_id: str
+    target_type: str
+    target_id: str
+    target_repr: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str
+
+
+@core_router.get("/audit-events", response={200: list[AuditOut], 403: ErrorOut})
+def list_audit_events(
+    request: HttpRequest, target_type: str = "", target_id: str = "", limit: int = 100
+) -> Any:
+    """Audit events in the caller's scope (read-only: there is no way to edit them)."""
+    if not can(request.user, AuditEvent, "view"):
+        raise PermissionDenied
+    qs = AuditEvent.objects.visible_to(request.user)
+    if target_type:
+        qs = qs.filter(target_type=target_type)
+    if target_id:
+        qs = qs.filter(target_id=target_id)
+    return list(qs[: max(1, min(limit, 1000))])
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    roles: list[str]
+
+
+@core_router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> Any:
+    from shouwang.core.scoping import user_grants
+
+    user: Any = request.user
+    return {
+        "username": user.username,
+        "name": user.get_full_name() or user.username,
+        "roles": [f"{g.role.key}@{g.jurisdiction.stat_division_code}" for g in user_grants(user)],
+    }
+
+
+api.add_router("/", core_router)

@@ -1,0 +1,137 @@
+"""The record-type registry: one declaration per record type drives its pages, API and exports.
+
+Like NetBox, every record type has the same parts; unlike a framework, the parts are plain
+functions here and in `views.py`/`api.py`, and business writes still go through the app's
+services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from shouwang.core.audit import register_record_actions
+
+
+@dataclass
+class RecordType:
+    """How one model is listed, filtered, searched, shown and written."""
+
+    model: type[models.Model]
+    form: type[Any]
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., None]
+    slug: str
+    columns: list[str]
+    filters: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)
+    detail_fields: list[str] | None = None
+    select_related: list[str] = field(default_factory=list)
+    prefetch: list[str] = field(default_factory=list)
+    section: str = "records"
+    on_map: bool = False
+    # Template fragment rendered below the fields on the detail page (optional).
+    detail_extra: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.model._meta.model_name or ""
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+    @property
+    def verbose_name(self) -> Any:
+        return self.model._meta.verbose_name
+
+    @property
+    def verbose_name_plural(self) -> Any:
+        return self.model._meta.verbose_name_plural
+
+    def field_names(self) -> list[str]:
+        return list(self.detail_fields or self.form.base_fields)
+
+    def base_queryset(self, user: Any, action: str = "view") -> QuerySet[Any]:
+        qs = self.model.objects.visible_to(user, action)  # type: ignore[attr-defined]
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        return qs  # type: ignore[no-any-return]
+
+    def filter_queryset(self, qs: QuerySet[Any], params: Mapping[str, Any]) -> QuerySet[Any]:
+        """Apply the declared filters and free-text search; shared by pages, API and exports."""
+        for name in self.filters:
+            value = params.get(name)
+            if value in (None, "", []):
+                continue
+            model_field = self.model._meta.get_field(name)
+            if name == "jurisdiction" or (
+                model_field.is_relation
+                and getattr(model_field, "related_model", None) is not None
+                and model_field.related_model._meta.label_lower == "core.jurisdiction"
+            ):
+                # A jurisdiction filter includes the whole subtree below it.
+                from shouwang.core.models import Jurisdiction
+
+                node = Jurisdiction.objects.filter(pk=_int(value)).first()
+                if node is None:
+                    return qs.none()
+                qs = qs.filter(**{f"{name}__path__startswith": node.path})
+            elif isinstance(model_field, models.BooleanField):
+                qs = qs.filter(**{name: str(value).lower() in ("1", "true", "yes", "on")})
+            elif model_field.is_relation:
+                qs = qs.filter(**{name: _int(value)})
+            else:
+                qs = qs.filter(**{name: value})
+        query = str(params.get("q") or "").strip()
+        if query and self.search:
+            condition = Q()
+            for name in self.search:
+                condition |= Q(**{f"{name}__icontains": query})
+            qs = qs.filter(condition)
+        if any(getattr(f, "many_to_many", False) for f in self._filter_fields()):
+            qs = qs.distinct()
+        return qs
+
+    def _filter_fields(self) -> list[Any]:
+        return [self.model._meta.get_field(n) for n in self.filters]
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+REGISTRY: dict[str, RecordType] = {}
+
+
+def register(record_type: RecordType) -> RecordType:
+    REGISTRY[record_type.key] = record_type
+    register_record_actions(record_type.model)
+    return record_type
+
+
+def get(key: str) -> RecordType:
+    """Look a record type up by model name ("member") or URL slug ("members")."""
+    if key in REGISTRY:
+        return REGISTRY[key]
+    for record_type in REGISTRY.values():
+        if record_type.slug == key:
+            return record_type
+    raise KeyError(key)
+
+
+def for_model(model: type[models.Model]) -> RecordType | None:
+    for record_type in REGISTRY.values():
+        if record_type.model is model:
+            return record_type
+    return None

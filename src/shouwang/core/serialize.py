@@ -1,0 +1,44 @@
+"""Turn records into plain dicts for the API, exports and the detail page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+
+from shouwang.core.registry import RecordType
+
+
+def _value(instance: models.Model, name: str) -> tuple[Any, str | None]:
+    """(machine value, display label or None) of one declared field."""
+    try:
+        field = instance._meta.get_field(name)
+    except Exception:
+        value = getattr(instance, name)
+        return (value() if callable(value) else value), None
+    if field.many_to_many:
+        related = list(getattr(instance, name).all())
+        return [r.pk for r in related], "、".join(str(r) for r in related)
+    if field.is_relation:
+        related = getattr(instance, name)
+        return (related.pk if related else None), (str(related) if related else None)
+    value = getattr(instance, field.attname)
+    if getattr(field, "choices", None):
+        return value, str(getattr(instance, f"get_{name}_display")())
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat(), None
+    return value, None
+
+
+def to_dict(record_type: RecordType, instance: models.Model) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": instance.pk}
+    labels: dict[str, str] = {}
+    for name in record_type.field_names():
+        value, label = _value(instance, name)
+        data[name] = value
+        if label is not None:
+            labels[name] = label
+    data["display"] = str(instance)
+    data["labels"] = labels
+    return data
