@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves Swagger UI from its own static files, never from a CDN.
+    "ninja",
     "shouwang.core",
     "shouwang.forces",
     "shouwang.areas",

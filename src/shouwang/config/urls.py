@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("map/", views.map_page, name="map"),
     path("map/data.json", views.map_data, name="map-data"),
+    path("r/jurisdictions/import/", views.jurisdiction_import, name="jurisdiction-import"),
     path("r/<slug:key>/", views.record_list, name="record-list"),
     path("r/<slug:key>/new/", views.record_create, name="record-create"),
     path("r/<slug:key>/<int:pk>/", views.record_detail, name="record-detail"),

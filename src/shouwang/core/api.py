@@ -4,7 +4,6 @@ Handlers are thin: they parse, call a service, and shape the answer. Missing and
 records both answer 404; invalid input answers 422 with field-level messages.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any
@@ -13,7 +12,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Router, Schema
+from ninja import Field, File, NinjaAPI, Router, Schema, UploadedFile
 from ninja.security import django_auth
 from pydantic import create_model
 
@@ -164,17 +163,16 @@ def crud_router(record_type: RecordType) -> Router:
     page = page_schema(record_type, out)
     errors = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
-    @router.get("/", response={200: page, **errors}, summary=f"List {model._meta.verbose_name_plural}")
-    def list_records(request: HttpRequest, q: str = "", page: int = 1, page_size: int = 50) -> Any:
-        from django.conf import settings
+    key = record_type.key
 
+    @router.get("/", response={200: page, **errors}, operation_id=f"{key}_list")
+    def list_records(request: HttpRequest, q: str = "", page: int = 1, page_size: int = 50) -> Any:
         page_size = max(1, min(page_size, 500))
         page = max(1, page)
         qs = record_type.filter_queryset(record_type.base_queryset(request.user), request.GET)
         count = qs.count()
         start = (page - 1) * page_size
         items = list(qs.order_by(*(model._meta.ordering or ["pk"]), "pk")[start : start + page_size])
-        del settings
         return {
             "count": count,
             "page": page,
@@ -182,11 +180,11 @@ def crud_router(record_type: RecordType) -> Router:
             "results": [to_dict(record_type, item) for item in items],
         }
 
-    @router.get("/{record_id}", response={200: out, **errors})
+    @router.get("/{record_id}", response={200: out, **errors}, operation_id=f"{key}_retrieve")
     def retrieve(request: HttpRequest, record_id: int) -> Any:
         return to_dict(record_type, get_for(model, request.user, record_id))
 
-    @router.post("/", response={201: out, **errors})
+    @router.post("/", response={201: out, **errors}, operation_id=f"{key}_create")
     def create(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
         try:
             obj = record_type.create(actor=request.user, data=_payload_to_data(payload))
@@ -194,7 +192,7 @@ def crud_router(record_type: RecordType) -> Router:
             return invalid_response(request, exc, record_type)
         return 201, to_dict(record_type, obj)
 
-    @router.patch("/{record_id}", response={200: out, **errors})
+    @router.patch("/{record_id}", response={200: out, **errors}, operation_id=f"{key}_update")
     def update(request: HttpRequest, record_id: int, payload: patch_in) -> Any:  # type: ignore[valid-type]
         instance = get_for(model, request.user, record_id, "change")
         try:
@@ -203,11 +201,11 @@ def crud_router(record_type: RecordType) -> Router:
             return invalid_response(request, exc, record_type)
         return to_dict(record_type, obj)
 
-    @router.put("/{record_id}", response={200: out, **errors})
+    @router.put("/{record_id}", response={200: out, **errors}, operation_id=f"{key}_replace")
     def replace(request: HttpRequest, record_id: int, payload: create_in) -> Any:  # type: ignore[valid-type]
         return update(request, record_id, payload)
 
-    @router.delete("/{record_id}", response={204: None, **errors})
+    @router.delete("/{record_id}", response={204: None, **errors}, operation_id=f"{key}_delete")
     def delete(request: HttpRequest, record_id: int) -> Any:
         instance = get_for(model, request.user, record_id, "delete")
         try:
@@ -294,6 +292,23 @@ def me(request: HttpRequest) -> Any:
         "name": user.get_full_name() or user.username,
         "roles": [f"{g.role.key}@{g.jurisdiction.stat_division_code}" for g in user_grants(user)],
     }
+
+
+class ImportOut(Schema):
+    created: int
+    skipped: int
+
+
+@core_router.post("/jurisdictions/import", response={200: ImportOut, 403: ErrorOut, 422: ErrorOut})
+def import_jurisdictions(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008
+    """Import villages and grids from CSV/Excel: every row valid, or nothing imported."""
+    from shouwang.core.models import Jurisdiction
+    from shouwang.core.services import import_jurisdictions as do_import
+    from shouwang.core.tables import read_table
+
+    if not can(request.user, Jurisdiction, "add"):
+        raise PermissionDenied
+    return do_import(actor=request.user, rows=read_table(file, file.name or ""))
 
 
 api.add_router("/", core_router)

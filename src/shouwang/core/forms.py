@@ -8,15 +8,61 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core import divisions
 from shouwang.core.models import CodeItem, Jurisdiction, Role, RoleGrant
 from shouwang.core.records import RecordForm
 from shouwang.core.scoping import user_grants
 
 
 class JurisdictionForm(RecordForm):
+    # Counties and townships are picked from the national list instead of typing codes.
+    division = forms.CharField(
+        label=_("pick from the national division list"),
+        required=False,
+        max_length=12,
+        help_text=_("Type a county or township name; its code and name are filled in."),
+        widget=forms.TextInput(attrs={"list": "division-options", "autocomplete": "off",
+                                      "data-division-picker": "1"}),
+    )
+
     class Meta:
         model = Jurisdiction
         fields = ["name", "level", "stat_division_code", "parent", "urban_rural_code", "boundary"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        data = kwargs.get("data")
+        if data is not None and (data.get("division") or "").strip():
+            filled = _fill_from_division(data)
+            if filled is not None:
+                kwargs["data"] = filled
+        super().__init__(*args, **kwargs)
+
+    def clean_division(self) -> str:
+        code = (self.cleaned_data.get("division") or "").strip()
+        if code and divisions.get(code) is None:
+            raise forms.ValidationError(
+                _("%(code)s is not in the national division list (edition %(edition)s)."),
+                params={"code": code, "edition": divisions.edition()},
+                code="division_unknown",
+            )
+        return code
+
+
+def _fill_from_division(data: Any) -> dict[str, Any] | None:
+    """Copy name, code and level of a national-list entry into blank form fields."""
+    found = divisions.get(str(data.get("division")).strip())
+    if found is None or found.level not in ("county", "township"):
+        return None
+    filled = {k: data.getlist(k) if hasattr(data, "getlist") and len(data.getlist(k)) > 1
+              else data.get(k) for k in data}
+    filled.setdefault("name", "")
+    if not filled.get("name"):
+        filled["name"] = found.name
+    if not filled.get("stat_division_code"):
+        filled["stat_division_code"] = found.code
+    if not filled.get("level"):
+        filled["level"] = found.level
+    return filled
 
 
 class CodeItemForm(RecordForm):

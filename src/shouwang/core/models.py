@@ -184,6 +184,8 @@ class CodeItem(models.Model):
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("code item")
         verbose_name_plural = _("code items")

@@ -14,6 +14,8 @@ register(
         delete=services.delete_jurisdiction,
         slug="jurisdictions",
         columns=["name", "level", "stat_division_code", "parent"],
+        detail_fields=["name", "level", "stat_division_code", "parent", "urban_rural_code",
+                       "boundary"],
         filters=["level", "parent"],
         search=["name", "stat_division_code"],
         select_related=["parent"],

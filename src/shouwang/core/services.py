@@ -142,3 +142,62 @@ def grant_system_admin(*, username: str, password: str, email: str = "") -> Any:
             record_event("core.rolegrant.created", actor=None, target=grant,
                          after=snapshot(grant))
         return user
+
+
+IMPORT_COLUMNS = ("name", "level", "stat_division_code", "parent_code")
+
+
+def import_jurisdictions(*, actor: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Import villages, communities and grids from a ledger: all rows or none.
+
+    Columns: name, level (village/grid or 村/社区/网格), stat_division_code, parent_code.
+    A row whose code already exists with the same name and parent is skipped, so importing
+    the same file twice creates nothing twice. Every failed row is reported with its number.
+    """
+    from django.utils.translation import gettext as _
+
+    level_aliases = {"村": "village", "社区": "village", "村（社区）": "village", "网格": "grid",
+                     "乡镇": "township", "街道": "township", "区县": "county"}
+    errors: dict[str, list[str]] = {}
+    created = skipped = 0
+    with transaction.atomic():
+        for number, row in enumerate(rows, start=2):  # row 1 is the header
+            missing = [c for c in ("name", "stat_division_code", "parent_code") if not row.get(c)]
+            if missing:
+                errors[f"row {number}"] = [_("Missing columns: %(cols)s.") % {
+                    "cols": ", ".join(missing)}]
+                continue
+            parent = Jurisdiction.objects.visible_to(actor, "view").filter(
+                stat_division_code=str(row["parent_code"]).strip()
+            ).first()
+            if parent is None:
+                errors[f"row {number}"] = [_("Parent %(code)s is unknown or outside your "
+                                             "jurisdiction.") % {"code": row["parent_code"]}]
+                continue
+            code = str(row["stat_division_code"]).strip()
+            existing = Jurisdiction.objects.filter(stat_division_code=code).first()
+            if existing is not None and existing.parent_id == parent.pk and (
+                existing.name == str(row["name"]).strip()
+            ):
+                skipped += 1
+                continue
+            level = str(row.get("level") or "").strip()
+            level = level_aliases.get(level, level) or (
+                "grid" if len(code) == 15 else "village"
+            )
+            data = {"name": row["name"], "level": level, "stat_division_code": code,
+                    "parent": parent.pk}
+            try:
+                with transaction.atomic():
+                    create_jurisdiction(actor=actor, data=data)
+            except records.RecordInvalid as exc:
+                errors[f"row {number}"] = [
+                    f"{field}: {message}" if field != records.NON_FIELD else message
+                    for field, messages in exc.errors.items() for message in messages
+                ]
+            else:
+                created += 1
+        if errors:
+            transaction.set_rollback(True)
+            raise records.RecordInvalid(errors)
+    return {"created": created, "skipped": skipped}

@@ -336,3 +336,30 @@ class LoginView(auth_views.LoginView):
             form.errors.clear()
             form.add_error(None, _("Too many failed sign-ins. Please wait 15 minutes."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def jurisdiction_import(request: HttpRequest) -> HttpResponse:
+    """Upload a village/grid ledger (CSV or Excel); all rows are imported or none."""
+    from shouwang.core.models import Jurisdiction
+    from shouwang.core.services import import_jurisdictions
+    from shouwang.core.tables import read_table
+
+    if not can(request.user, Jurisdiction, "add"):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise RecordInvalid({"file": [_("Choose a file to upload.")]})
+            result = import_jurisdictions(actor=request.user,
+                                          rows=read_table(upload, upload.name or ""))
+        except RecordInvalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("Imported %(created)s, already present %(skipped)s.")
+                             % result)
+            return redirect("record-list", key="jurisdictions")
+    return render(request, "core/jurisdiction_import.html", {"errors": errors})

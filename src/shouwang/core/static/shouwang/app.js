@@ -18,3 +18,30 @@
     }
   }, true);
 })();
+
+// Division picker: suggest entries of the national division list while typing.
+document.addEventListener("input", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[data-division-picker]")) return;
+  var query = input.value.trim();
+  if (query.length < 2 || /^\d{12}$/.test(query)) return;
+  var list = document.getElementById(input.getAttribute("list"));
+  if (!list) {
+    list = document.createElement("datalist");
+    list.id = input.getAttribute("list");
+    input.after(list);
+  }
+  fetch("/api/v1/divisions?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : []; })
+    .then(function (items) {
+      list.replaceChildren();
+      items.forEach(function (d) {
+        if (d.level !== "county" && d.level !== "township") return;
+        var option = document.createElement("option");
+        option.value = d.code;
+        option.label = d.full_name;
+        list.appendChild(option);
+      });
+    })
+    .catch(function () { /* offline: the code can still be typed */ });
+});
