@@ -1,11 +1,11 @@
 """The `shouwang` command line.
 
-    shouwang demo         create the database, load the demo township, serve it
-    shouwang serve        serve the application (waitress)
-    shouwang migrate      apply database migrations
-    shouwang createadmin  create a system administrator login
-    shouwang check        run the system checks (add --deploy for production settings)
-    shouwang manage …     any Django management command
+shouwang demo         create the database, load the demo township, serve it
+shouwang serve        serve the application (waitress)
+shouwang migrate      apply database migrations
+shouwang createadmin  create a system administrator login
+shouwang check        run the system checks (add --deploy for production settings)
+shouwang manage …     any Django management command
 """
 
 from __future__ import annotations
@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser(
-        "migrate", help="apply database migrations",
+        "migrate",
+        help="apply database migrations",
         description="Create or upgrade the database schema (DATABASE_URL; SQLite when unset) "
         "and seed the national code lists and built-in roles.",
     )
@@ -151,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
 
     createadmin = sub.add_parser(
-        "createadmin", help="create a system administrator login",
+        "createadmin",
+        help="create a system administrator login",
         description="Create a system administrator. The password is asked for, or taken from "
         "SHOUWANG_ADMIN_PASSWORD for scripted installs.",
     )
@@ -160,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     createadmin.set_defaults(func=cmd_createadmin)
 
     check = sub.add_parser(
-        "check", help="run the system checks",
+        "check",
+        help="run the system checks",
         description="Run Django's system checks; with --deploy, also the production security "
         "checks (use with SHOUWANG_ENV=production).",
     )

@@ -16,15 +16,33 @@ from shouwang.core.records import RecordForm
 class ZoneForm(RecordForm):
     class Meta:
         model = Zone
-        fields = ["name", "kind", "jurisdiction", "villages", "frequency_count",
-                  "frequency_period", "geometry", "note"]
+        fields = [
+            "name",
+            "kind",
+            "jurisdiction",
+            "villages",
+            "frequency_count",
+            "frequency_period",
+            "geometry",
+            "note",
+        ]
 
 
 class KeyPlaceForm(RecordForm):
     class Meta:
         model = KeyPlace
-        fields = ["name", "kind", "jurisdiction", "zone", "organisation", "address",
-                  "longitude", "latitude", "is_checkpoint", "note"]
+        fields = [
+            "name",
+            "kind",
+            "jurisdiction",
+            "zone",
+            "organisation",
+            "address",
+            "longitude",
+            "latitude",
+            "is_checkpoint",
+            "note",
+        ]
 
 
 class ChainageField(forms.CharField):
@@ -50,8 +68,19 @@ class SegmentForm(RecordForm):
 
     class Meta:
         model = Segment
-        fields = ["name", "line_kind", "line_name", "jurisdiction", "start_m", "end_m",
-                  "section_chief", "rail_section_chief", "patrol_method", "geometry", "note"]
+        fields = [
+            "name",
+            "line_kind",
+            "line_name",
+            "jurisdiction",
+            "start_m",
+            "end_m",
+            "section_chief",
+            "rail_section_chief",
+            "patrol_method",
+            "geometry",
+            "note",
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -73,5 +102,17 @@ class RouteForm(RecordForm):
 class PostForm(RecordForm):
     class Meta:
         model = Post
-        fields = ["name", "kind", "jurisdiction", "team", "zone", "key_place", "route",
-                  "segment", "start_time", "duration_minutes", "lead_minutes", "note"]
+        fields = [
+            "name",
+            "kind",
+            "jurisdiction",
+            "team",
+            "zone",
+            "key_place",
+            "route",
+            "segment",
+            "start_time",
+            "duration_minutes",
+            "lead_minutes",
+            "note",
+        ]

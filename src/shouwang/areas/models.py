@@ -116,11 +116,18 @@ class KeyPlace(models.Model):
         Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT
     )
     zone = models.ForeignKey(
-        Zone, verbose_name=_("zone"), null=True, blank=True, on_delete=models.SET_NULL,
+        Zone,
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="key_places",
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True,
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
         on_delete=models.SET_NULL,
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -146,7 +153,7 @@ class KeyPlace(models.Model):
 
     def clean(self) -> None:
         errors = validate_coordinates(self.longitude, self.latitude)
-        if self.zone_id and self.jurisdiction_id:
+        if self.zone is not None and self.jurisdiction_id:
             zone_path, own_path = self.zone.jurisdiction.path, self.jurisdiction.path
             if not (zone_path.startswith(own_path) or own_path.startswith(zone_path)):
                 errors["zone"] = [str(_("The zone belongs to another jurisdiction."))]
@@ -183,9 +190,7 @@ class Segment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    rail_section_chief = models.CharField(
-        _("section chief (railway)"), max_length=50, blank=True
-    )
+    rail_section_chief = models.CharField(_("section chief (railway)"), max_length=50, blank=True)
     patrol_method = models.CharField(
         _("patrol method"), max_length=8, choices=PatrolMethod.choices, default=PatrolMethod.FOOT
     )
@@ -235,7 +240,11 @@ class Route(models.Model):
         Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT
     )
     zone = models.ForeignKey(
-        Zone, verbose_name=_("zone"), null=True, blank=True, on_delete=models.SET_NULL,
+        Zone,
+        verbose_name=_("zone"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="routes",
     )
     patrol_method = models.CharField(
@@ -278,7 +287,11 @@ class Post(models.Model):
         Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="posts",
     )
     zone = models.ForeignKey(

@@ -19,6 +19,9 @@ def keyplace_qr(request: HttpRequest, pk: int) -> HttpResponse:
     if not (place.is_checkpoint and place.checkpoint_token):
         raise Http404
     buffer = io.BytesIO()
-    segno.make(place.checkpoint_payload(), error="m").save(buffer, kind="svg", scale=8,
-                                                            xmldecl=False, svgns=True)
-    return render(request, "areas/qr_print.html", {"place": place, "svg": buffer.getvalue().decode()})
+    segno.make(place.checkpoint_payload(), error="m").save(
+        buffer, kind="svg", scale=8, xmldecl=False, svgns=True
+    )
+    return render(
+        request, "areas/qr_print.html", {"place": place, "svg": buffer.getvalue().decode()}
+    )

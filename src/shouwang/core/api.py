@@ -4,7 +4,6 @@ Handlers are thin: they parse, call a service, and shape the answer. Missing and
 records both answer 404; invalid input answers 422 with field-level messages.
 """
 
-
 import datetime as dt
 from typing import Any
 
@@ -51,7 +50,7 @@ def _field_label(record_type: RecordType | None, name: str) -> str:
     if form_field is not None and form_field.label:
         return str(form_field.label)
     try:
-        return str(record_type.model._meta.get_field(name).verbose_name)
+        return str(getattr(record_type.model._meta.get_field(name), "verbose_name", name))
     except Exception:
         return name
 
@@ -108,8 +107,8 @@ def input_schema(record_type: RecordType, partial: bool) -> type[Schema]:
     fields: dict[str, Any] = {}
     for name, form_field in record_type.form.base_fields.items():
         kind = _python_type(form_field)
-        required = form_field.required and not partial and not isinstance(
-            form_field, forms.BooleanField
+        required = (
+            form_field.required and not partial and not isinstance(form_field, forms.BooleanField)
         )
         description = str(form_field.help_text or form_field.label or "")
         if required:
@@ -123,8 +122,11 @@ def input_schema(record_type: RecordType, partial: bool) -> type[Schema]:
 
 
 def output_schema(record_type: RecordType) -> type[Schema]:
-    fields: dict[str, Any] = {"id": (int, ...), "display": (str, ...),
-                              "labels": (dict[str, str], ...)}
+    fields: dict[str, Any] = {
+        "id": (int, ...),
+        "display": (str, ...),
+        "labels": (dict[str, str], ...),
+    }
     for name in record_type.field_names():
         fields[name] = (Any, None)
     return create_model(  # type: ignore[no-any-return, call-overload]
@@ -172,7 +174,9 @@ def crud_router(record_type: RecordType) -> Router:
         qs = record_type.filter_queryset(record_type.base_queryset(request.user), request.GET)
         count = qs.count()
         start = (page - 1) * page_size
-        items = list(qs.order_by(*(model._meta.ordering or ["pk"]), "pk")[start : start + page_size])
+        items = list(
+            qs.order_by(*(model._meta.ordering or ["pk"]), "pk")[start : start + page_size]
+        )
         return {
             "count": count,
             "page": page,
@@ -242,9 +246,7 @@ def list_divisions(request: HttpRequest, parent: str = "", q: str = "", level: s
         found = divisions.search(q, level or None, limit=50)
     else:
         found = divisions.children(parent or None)
-    return [
-        {**d.__dict__, "full_name": divisions.full_name(d.code)} for d in found
-    ]
+    return [{**d.__dict__, "full_name": divisions.full_name(d.code)} for d in found]
 
 
 class AuditOut(Schema):

@@ -65,7 +65,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     exclude = set(getattr(instance, "audit_exclude", ()))
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if field.name in exclude or not field.editable and field.name != "path":
+        if field.name in exclude or (not field.editable and field.name != "path"):
             continue
         data[field.name] = _plain(getattr(instance, field.attname))
     if instance.pk is not None:

@@ -35,8 +35,11 @@ class RateLimitedModelBackend(ModelBackend):
     """Django's password check, refusing after too many recent failures."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None,
-        password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> Any:
         if username is None:
             return None
@@ -66,9 +69,7 @@ class TokenAuth(HttpBearer):
         if not api_token.user.is_active:
             return None
         now = timezone.now()
-        if api_token.last_used_at is None or now - api_token.last_used_at > dt.timedelta(
-            minutes=5
-        ):
+        if api_token.last_used_at is None or now - api_token.last_used_at > dt.timedelta(minutes=5):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user
         return api_token.user

@@ -20,7 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     sections = []
     for key, label in SECTIONS:
         items = [
-            rt for rt in registry.REGISTRY.values()
+            rt
+            for rt in registry.REGISTRY.values()
             if rt.section == key and can(user, rt.model, "view")
         ]
         if items:

@@ -21,8 +21,9 @@ class JurisdictionForm(RecordForm):
         required=False,
         max_length=12,
         help_text=_("Type a county or township name; its code and name are filled in."),
-        widget=forms.TextInput(attrs={"list": "division-options", "autocomplete": "off",
-                                      "data-division-picker": "1"}),
+        widget=forms.TextInput(
+            attrs={"list": "division-options", "autocomplete": "off", "data-division-picker": "1"}
+        ),
     )
 
     class Meta:
@@ -53,8 +54,10 @@ def _fill_from_division(data: Any) -> dict[str, Any] | None:
     found = divisions.get(str(data.get("division")).strip())
     if found is None or found.level not in ("county", "township"):
         return None
-    filled = {k: data.getlist(k) if hasattr(data, "getlist") and len(data.getlist(k)) > 1
-              else data.get(k) for k in data}
+    filled = {
+        k: data.getlist(k) if hasattr(data, "getlist") and len(data.getlist(k)) > 1 else data.get(k)
+        for k in data
+    }
     filled.setdefault("name", "")
     if not filled.get("name"):
         filled["name"] = found.name
@@ -68,8 +71,16 @@ def _fill_from_division(data: Any) -> dict[str, Any] | None:
 class CodeItemForm(RecordForm):
     class Meta:
         model = CodeItem
-        fields = ["code_list", "code", "label", "label_en", "national_code", "sort_order",
-                  "active", "note"]
+        fields = [
+            "code_list",
+            "code",
+            "label",
+            "label_en",
+            "national_code",
+            "sort_order",
+            "active",
+            "note",
+        ]
 
 
 def grantable_roles(actor: Any) -> Any:

@@ -84,9 +84,11 @@ class Jurisdiction(models.Model):
             errors.setdefault("stat_division_code", []).extend(exc.error_list)
         if self.level and self.level != JurisdictionLevel.COUNTY and self.parent is None:
             errors.setdefault("parent", []).append(
-                ValidationError(_("A %(level)s needs a parent."), params={
-                    "level": self.get_level_display()
-                }, code="parent_required")
+                ValidationError(
+                    _("A %(level)s needs a parent."),
+                    params={"level": self.get_level_display()},
+                    code="parent_required",
+                )
             )
         if self.parent is not None and not errors.get("stat_division_code"):
             try:
@@ -98,8 +100,9 @@ class Jurisdiction(models.Model):
                 errors.setdefault(field, []).extend(exc.error_list)
             if self.pk and self.parent.path.startswith(self.path or "\0"):
                 errors.setdefault("parent", []).append(
-                    ValidationError(_("A jurisdiction cannot be placed under itself."),
-                                    code="parent_cycle")
+                    ValidationError(
+                        _("A jurisdiction cannot be placed under itself."), code="parent_cycle"
+                    )
                 )
         if self.boundary not in (None, "", {}):
             try:
@@ -248,10 +251,7 @@ class Role(models.Model):
     def allows(self, record_type: str, action: str) -> bool:
         perms = self.permissions or {}
         app = record_type.split(".")[0]
-        for key in (record_type, f"{app}.*", "*"):
-            if action in perms.get(key, []):
-                return True
-        return False
+        return any(action in perms.get(key, []) for key in (record_type, f"{app}.*", "*"))
 
 
 class RoleGrant(models.Model):
@@ -291,11 +291,13 @@ class RoleGrant(models.Model):
         return f"{self.user} · {self.role} @ {self.jurisdiction}"
 
     def clean(self) -> None:
-        if self.team_id and self.jurisdiction_id and self.team:
-            if not self.team.jurisdiction.path.startswith(self.jurisdiction.path):
-                raise ValidationError(
-                    {"team": _("The team must belong to the granted jurisdiction.")}
-                )
+        if (
+            self.team_id
+            and self.jurisdiction_id
+            and self.team is not None
+            and not self.team.jurisdiction.path.startswith(self.jurisdiction.path)
+        ):
+            raise ValidationError({"team": _("The team must belong to the granted jurisdiction.")})
 
 
 class ApiToken(models.Model):
@@ -333,6 +335,9 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     address = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address}"
 
 
 class AuditQuerySet(ScopedQuerySet["AuditEvent"]):

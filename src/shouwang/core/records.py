@@ -33,7 +33,7 @@ class RecordInvalid(Exception):
     @classmethod
     def from_validation_error(cls, exc: ValidationError) -> RecordInvalid:
         if hasattr(exc, "error_dict"):
-            return cls({k: [str(m) for m in v.messages] for k, v in exc.message_dict.items()})
+            return cls({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
         return cls({NON_FIELD: [str(m) for m in exc.messages]})
 
 

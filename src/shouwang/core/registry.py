@@ -71,7 +71,7 @@ class RecordType:
             value = params.get(name)
             if value in (None, "", []):
                 continue
-            model_field = self.model._meta.get_field(name)
+            model_field: Any = self.model._meta.get_field(name)
             if name == "jurisdiction" or (
                 model_field.is_relation
                 and getattr(model_field, "related_model", None) is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -39,7 +40,7 @@ def user_grants(user: AbstractBaseUser | AnonymousUser | None) -> list[Any]:
         cached = list(
             RoleGrant.objects.filter(user=user).select_related("role", "jurisdiction", "team")
         )
-        user._shouwang_grants = cached  # type: ignore[union-attr]
+        user._shouwang_grants = cached  # type: ignore[union-attr, attr-defined]
     return cached
 
 
@@ -99,7 +100,7 @@ def get_for(model: type[M], user: Any, pk: Any, action: Action = "view") -> M:
     """Fetch one record for `user`; missing and forbidden both answer 404."""
     try:
         return model.objects.visible_to(user, action).get(pk=pk)  # type: ignore[attr-defined, no-any-return]
-    except (model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("not found") from exc
 
 

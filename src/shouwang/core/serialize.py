@@ -13,7 +13,7 @@ from shouwang.core.registry import RecordType
 def _value(instance: models.Model, name: str) -> tuple[Any, str | None]:
     """(machine value, display label or None) of one declared field."""
     try:
-        field = instance._meta.get_field(name)
+        field: Any = instance._meta.get_field(name)
     except Exception:
         value = getattr(instance, name)
         return (value() if callable(value) else value), None

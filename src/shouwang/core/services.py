@@ -139,8 +139,7 @@ def grant_system_admin(*, username: str, password: str, email: str = "") -> Any:
             grant = RoleGrant.objects.create(
                 user=user, role=Role.objects.get(key="system_admin"), jurisdiction=root
             )
-            record_event("core.rolegrant.created", actor=None, target=grant,
-                         after=snapshot(grant))
+            record_event("core.rolegrant.created", actor=None, target=grant, after=snapshot(grant))
         return user
 
 
@@ -156,44 +155,61 @@ def import_jurisdictions(*, actor: Any, rows: list[dict[str, Any]]) -> dict[str,
     """
     from django.utils.translation import gettext as _
 
-    level_aliases = {"村": "village", "社区": "village", "村（社区）": "village", "网格": "grid",
-                     "乡镇": "township", "街道": "township", "区县": "county"}
+    level_aliases = {
+        "村": "village",
+        "社区": "village",
+        "村（社区）": "village",
+        "网格": "grid",
+        "乡镇": "township",
+        "街道": "township",
+        "区县": "county",
+    }
     errors: dict[str, list[str]] = {}
     created = skipped = 0
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):  # row 1 is the header
             missing = [c for c in ("name", "stat_division_code", "parent_code") if not row.get(c)]
             if missing:
-                errors[f"row {number}"] = [_("Missing columns: %(cols)s.") % {
-                    "cols": ", ".join(missing)}]
+                errors[f"row {number}"] = [
+                    _("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)}
+                ]
                 continue
-            parent = Jurisdiction.objects.visible_to(actor, "view").filter(
-                stat_division_code=str(row["parent_code"]).strip()
-            ).first()
+            parent = (
+                Jurisdiction.objects.visible_to(actor, "view")
+                .filter(stat_division_code=str(row["parent_code"]).strip())
+                .first()
+            )
             if parent is None:
-                errors[f"row {number}"] = [_("Parent %(code)s is unknown or outside your "
-                                             "jurisdiction.") % {"code": row["parent_code"]}]
+                errors[f"row {number}"] = [
+                    _("Parent %(code)s is unknown or outside your jurisdiction.")
+                    % {"code": row["parent_code"]}
+                ]
                 continue
             code = str(row["stat_division_code"]).strip()
             existing = Jurisdiction.objects.filter(stat_division_code=code).first()
-            if existing is not None and existing.parent_id == parent.pk and (
-                existing.name == str(row["name"]).strip()
+            if (
+                existing is not None
+                and existing.parent_id == parent.pk
+                and (existing.name == str(row["name"]).strip())
             ):
                 skipped += 1
                 continue
             level = str(row.get("level") or "").strip()
-            level = level_aliases.get(level, level) or (
-                "grid" if len(code) == 15 else "village"
-            )
-            data = {"name": row["name"], "level": level, "stat_division_code": code,
-                    "parent": parent.pk}
+            level = level_aliases.get(level, level) or ("grid" if len(code) == 15 else "village")
+            data = {
+                "name": row["name"],
+                "level": level,
+                "stat_division_code": code,
+                "parent": parent.pk,
+            }
             try:
                 with transaction.atomic():
                     create_jurisdiction(actor=actor, data=data)
             except records.RecordInvalid as exc:
                 errors[f"row {number}"] = [
                     f"{field}: {message}" if field != records.NON_FIELD else message
-                    for field, messages in exc.errors.items() for message in messages
+                    for field, messages in exc.errors.items()
+                    for message in messages
                 ]
             else:
                 created += 1

@@ -32,8 +32,10 @@ def read_table(upload: IO[bytes], filename: str) -> list[dict[str, Any]]:
             sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:
             raise RecordInvalid({"file": [_("The Excel file cannot be read.")]}) from exc
-        values = [["" if v is None else str(v).strip() for v in row]
-                  for row in sheet.iter_rows(values_only=True)]
+        values = [
+            ["" if v is None else str(v).strip() for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
     elif filename.lower().endswith(".csv"):
         values = [[c.strip() for c in row] for row in csv.reader(io.StringIO(_decode(raw)))]
     else:

@@ -35,10 +35,10 @@ def _record_type(key: str) -> registry.RecordType:
 def _filter_controls(rt: registry.RecordType, request: HttpRequest) -> list[dict[str, Any]]:
     controls = []
     for name in rt.filters:
-        field = rt.model._meta.get_field(name)
+        field: Any = rt.model._meta.get_field(name)
         options: list[tuple[str, str]] = []
         if field.is_relation and field.related_model is not None:
-            related = field.related_model
+            related: Any = field.related_model
             qs = (
                 related.objects.visible_to(request.user)  # type: ignore[attr-defined]
                 if hasattr(related.objects, "visible_to")
@@ -79,10 +79,12 @@ def _column_labels(rt: registry.RecordType) -> list[Any]:
     labels = []
     for name in rt.columns:
         try:
-            labels.append(rt.model._meta.get_field(name).verbose_name)
+            labels.append(getattr(rt.model._meta.get_field(name), "verbose_name", name))
         except Exception:
             form_field = rt.form.base_fields.get(name.replace("_display", "_m"))
-            labels.append(_("chainage") if "chainage" in name else getattr(form_field, "label", name))
+            labels.append(
+                _("chainage") if "chainage" in name else getattr(form_field, "label", name)
+            )
     return labels
 
 
@@ -117,7 +119,7 @@ def _detail_rows(rt: registry.RecordType, obj: models.Model) -> list[tuple[Any, 
     rows = []
     for name in rt.field_names():
         try:
-            field = rt.model._meta.get_field(name)
+            field: Any = rt.model._meta.get_field(name)
             label = field.verbose_name
         except Exception:
             field = None
@@ -165,14 +167,16 @@ def record_detail(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     )
 
 
-def _form_with_errors(rt: registry.RecordType, request: HttpRequest, exc: RecordInvalid,
-                      instance: Any = None) -> Any:
+def _form_with_errors(
+    rt: registry.RecordType, request: HttpRequest, exc: RecordInvalid, instance: Any = None
+) -> Any:
     form = rt.form(data=request.POST, files=request.FILES, instance=instance, actor=request.user)
     form.is_valid()
     for field, errs in exc.errors.items():
         for message in errs:
-            form.add_error(None if field == NON_FIELD or field not in form.fields else field,
-                           message)
+            form.add_error(
+                None if field == NON_FIELD or field not in form.fields else field, message
+            )
     return form
 
 
@@ -316,10 +320,17 @@ def map_data(request: HttpRequest) -> JsonResponse:
         for r in Route.objects.visible_to(user).exclude(geometry=None)
     ]
     features += [
-        _feature({"type": "Point", "coordinates": [p.longitude, p.latitude]}, "key_place", p,
-                 "key-places", str(p.kind))
-        for p in KeyPlace.objects.visible_to(user).select_related("kind")
-        .exclude(longitude=None).exclude(latitude=None)
+        _feature(
+            {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+            "key_place",
+            p,
+            "key-places",
+            str(p.kind),
+        )
+        for p in KeyPlace.objects.visible_to(user)
+        .select_related("kind")
+        .exclude(longitude=None)
+        .exclude(latitude=None)
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
@@ -354,12 +365,14 @@ def jurisdiction_import(request: HttpRequest) -> HttpResponse:
         try:
             if upload is None:
                 raise RecordInvalid({"file": [_("Choose a file to upload.")]})
-            result = import_jurisdictions(actor=request.user,
-                                          rows=read_table(upload, upload.name or ""))
+            result = import_jurisdictions(
+                actor=request.user, rows=read_table(upload, upload.name or "")
+            )
         except RecordInvalid as exc:
             errors = exc.errors
         else:
-            messages.success(request, _("Imported %(created)s, already present %(skipped)s.")
-                             % result)
+            messages.success(
+                request, _("Imported %(created)s, already present %(skipped)s.") % result
+            )
             return redirect("record-list", key="jurisdictions")
     return render(request, "core/jurisdiction_import.html", {"errors": errors})

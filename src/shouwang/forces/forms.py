@@ -16,8 +16,17 @@ from shouwang.forces.models import Member, Organisation, Team
 class OrganisationForm(RecordForm):
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "jurisdiction", "address", "longitude", "latitude",
-                  "contact_person", "contact_phone", "uscc"]
+        fields = [
+            "name",
+            "kind",
+            "jurisdiction",
+            "address",
+            "longitude",
+            "latitude",
+            "contact_person",
+            "contact_phone",
+            "uscc",
+        ]
 
 
 class TeamForm(RecordForm):
@@ -38,8 +47,19 @@ class MemberForm(RecordForm):
 
     class Meta:
         model = Member
-        fields = ["name", "phone", "gender", "roles", "jurisdiction", "home_village",
-                  "employer", "teams", "employment_type", "status", "admission_date"]
+        fields = [
+            "name",
+            "phone",
+            "gender",
+            "roles",
+            "jurisdiction",
+            "home_village",
+            "employer",
+            "teams",
+            "employment_type",
+            "status",
+            "admission_date",
+        ]
 
     def clean_citizen_id_number(self) -> str:
         raw = self.cleaned_data.get("citizen_id_number") or ""

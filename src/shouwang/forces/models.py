@@ -168,8 +168,10 @@ class Team(models.Model):
             unknown = [r for r in part["roles"] if r not in known]
             if unknown or not part["roles"]:
                 errors.append(
-                    str(_("Part %(n)s names unknown roles: %(roles)s.")
-                        % {"n": index, "roles": ", ".join(map(str, unknown)) or "—"})
+                    str(
+                        _("Part %(n)s names unknown roles: %(roles)s.")
+                        % {"n": index, "roles": ", ".join(map(str, unknown)) or "—"}
+                    )
                 )
             low, high = part.get("min", 0), part.get("max")
             if not isinstance(low, int) or low < 0:
@@ -265,9 +267,7 @@ class Member(models.Model):
     )
     admission_date = models.DateField(_("admission date"), null=True, blank=True)
     citizen_id_encrypted = models.TextField(editable=False, blank=True)
-    citizen_id_digest = models.CharField(
-        max_length=64, editable=False, blank=True, db_index=True
-    )
+    citizen_id_digest = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     citizen_id_masked = models.CharField(
         _("citizen ID number"), max_length=18, editable=False, blank=True
     )
@@ -305,5 +305,5 @@ class Member(models.Model):
         return crypto.decrypt(self.citizen_id_encrypted) if self.citizen_id_encrypted else ""
 
     def clean(self) -> None:
-        if self.home_village_id and self.home_village.level not in ("village", "grid"):
+        if self.home_village is not None and self.home_village.level not in ("village", "grid"):
             raise ValidationError({"home_village": _("Choose a village, community or grid.")})

@@ -83,7 +83,5 @@ def reveal_citizen_id(member: Member, *, actor: Any, reason: str = "") -> str:
         raise PermissionDenied
     with transaction.atomic():
         member = get_for(Member, actor, member.pk, "view")
-        record_event(
-            "forces.member.citizen_id_revealed", actor=actor, target=member, reason=reason
-        )
+        record_event("forces.member.citizen_id_revealed", actor=actor, target=member, reason=reason)
         return member.citizen_id_full()
