@@ -313,4 +313,45 @@ def import_jurisdictions(request: HttpRequest, file: UploadedFile = File(...)) -
     return do_import(actor=request.user, rows=read_table(file, file.name or ""))
 
 
+class TokenIn(Schema):
+    username: str
+    password: str
+    device_name: str = "phone"
+
+
+class TokenOut(Schema):
+    id: int
+    token: str = Field(description="Shown once; send as 'Authorization: Bearer <token>'.")
+
+
+@core_router.post("/auth/tokens", response={201: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
+def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
+    """Sign a phone in: exchange a username and password for a revocable API token."""
+    from django.contrib.auth import authenticate
+
+    from shouwang.core.services import issue_api_token
+
+    try:
+        user = authenticate(request, username=payload.username, password=payload.password)
+    except PermissionDenied:
+        return 429, {"detail": _("Too many failed sign-ins. Please wait 15 minutes.")}
+    if user is None:
+        return 401, {"detail": _("Wrong username or password.")}
+    token, raw = issue_api_token(actor=user, name=payload.device_name)
+    return 201, {"id": token.pk, "token": raw}
+
+
+@core_router.delete("/auth/tokens/{token_id}", response={204: None, 404: ErrorOut})
+def revoke_token(request: HttpRequest, token_id: int) -> Any:
+    """Revoke one of the caller's tokens (a lost phone)."""
+    from shouwang.core.models import ApiToken
+    from shouwang.core.services import revoke_api_token
+
+    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
+    if token is None:
+        raise Http404
+    revoke_api_token(token, actor=request.user)
+    return 204, None
+
+
 api.add_router("/", core_router)

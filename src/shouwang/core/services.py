@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -92,6 +93,10 @@ def create_user(
         raise PermissionDenied
     with transaction.atomic():
         user = user_model(username=username, first_name=full_name[:150], email=email)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise records.RecordInvalid({"password": [str(m) for m in exc.messages]}) from exc
         user.set_password(password)
         try:
             user.full_clean()
