@@ -14,8 +14,9 @@ table), so the committed ``.mo`` files can be compared byte for byte.
 ``--check`` exits 1 and prints every problem when any ``.mo`` is missing or out of date, or
 any entry is untranslated, fuzzy, or uses ``%(name)s`` placeholders that its msgid does not
 have (Django would raise KeyError when rendering it). The plain compile prints the same
-problems as warnings but still exits 0, so a new untranslated string never blocks a test run;
-tests/core/test_translations.py fails on it instead.
+problems as warnings but still exits 0, so a new untranslated string never blocks a test run
+(tests/core/test_translations.py fails on it instead); entries with such problems are left out
+of the .mo, so the page falls back to the English msgid rather than crashing.
 
 Translations
 ------------
@@ -33,9 +34,14 @@ Source strings (msgids) are English and live in code and templates; Simplified C
    This merges new msgids into ``src/shouwang/locale/zh_Hans/LC_MESSAGES/django.po``; old
    translations are kept, changed ones may come back marked ``#, fuzzy``.
 2. Translate: fill every empty ``msgstr``, review and un-fuzzy the ``#, fuzzy`` entries
-   (delete the flag once the text is right), keep every ``%(name)s`` placeholder. Use the
-   domain vocabulary of docs/glossary.md (行政区划, 网格, 巡防队, 队员, 护学岗, 公里标,
-   段长, 成员单位, 审计日志 …). Any PO editor works, or polib from the venv.
+   (delete the flag and the ``#|`` lines once the text is right), keep every ``%(name)s``
+   placeholder. Use the domain vocabulary of the glossary (docs/glossary.md) and the terms
+   the catalogue already uses: jurisdiction 辖区, statistical division code 统计用区划代码,
+   county/township/village/grid 区县/乡镇（街道）/村（社区）/网格, team 队伍, member 队员,
+   organisation 成员单位, zone 巡防片区, key place 重点场所, segment 区段, post 岗位,
+   kilometre post/chainage 公里标/里程, section chief 段长, audit event 审计日志. Field
+   labels (lowercase verbose names) are translated as labels. Any PO editor works, or
+   polib from the venv.
 3. Compile and verify, then commit the .po and .mo together::
 
        .venv/bin/python scripts/compile_messages.py
@@ -82,59 +88,76 @@ def _label(entry: polib.POEntry) -> str:
     return f"{context}{entry.msgid!r}{where}"
 
 
+def _translations(entry: polib.POEntry) -> list[str]:
+    if entry.msgid_plural:
+        return [entry.msgstr_plural[k] for k in sorted(entry.msgstr_plural)]
+    return [entry.msgstr]
+
+
+def _placeholder_mismatch(entry: polib.POEntry) -> set[str]:
+    """Placeholders a translation adds, or (singular entries) leaves out of its msgid."""
+    if entry.msgid_plural:
+        allowed = _placeholders(entry.msgid) | _placeholders(entry.msgid_plural)
+    else:
+        allowed = _placeholders(entry.msgid)
+    if "python-format" not in entry.flags and not allowed:
+        return set()
+    wrong: set[str] = set()
+    for text in _translations(entry):
+        found = _placeholders(text)
+        wrong |= found - allowed
+        if not entry.msgid_plural:
+            wrong |= allowed - found
+    return wrong
+
+
 def entry_problems(po_path: Path, po: polib.POFile | None = None) -> list[str]:
     """Untranslated, fuzzy and placeholder-mismatched entries of one catalogue."""
     po = po if po is not None else polib.pofile(str(po_path))
     problems = []
+    if po.metadata_is_fuzzy:
+        problems.append(f"fuzzy: {po_path}: the header entry (review it, then drop the flag)")
     for entry in _entries(po):
         where = f"{po_path}: {_label(entry)}"
-        if entry.msgid_plural:
-            translations = [entry.msgstr_plural[k] for k in sorted(entry.msgstr_plural)]
-            allowed = _placeholders(entry.msgid) | _placeholders(entry.msgid_plural)
-        else:
-            translations = [entry.msgstr]
-            allowed = _placeholders(entry.msgid)
+        translations = _translations(entry)
         if not translations or not all(translations):
             problems.append(f"untranslated: {where}")
             continue
         if "fuzzy" in entry.flags:
             problems.append(f"fuzzy: {where}")
-        for text in translations:
-            extra = _placeholders(text) - allowed
-            missing = set() if entry.msgid_plural else allowed - _placeholders(text)
-            if extra or missing:
-                problems.append(
-                    f"placeholders differ ({', '.join(sorted(extra | missing))}): {where}"
-                )
-                break
+        wrong = _placeholder_mismatch(entry)
+        if wrong:
+            problems.append(f"placeholders differ ({', '.join(sorted(wrong))}): {where}")
     return problems
 
 
 def mo_bytes(po: polib.POFile) -> bytes:
-    """The GNU .mo image of ``po``: header plus translated, non-fuzzy entries.
+    """The GNU .mo image of ``po``: header plus the entries that are safe to use.
+
+    Untranslated, fuzzy and placeholder-mismatched entries are left out (as msgfmt does
+    with the first two), so Django falls back to the English msgid for them.
 
     Written here rather than with polib's ``to_binary`` so that the bytes do not depend on
     the machine's byte order (always little-endian) and stay reproducible.
     """
     pairs: list[tuple[bytes, bytes]] = []
     for entry in _entries(po):
-        if "fuzzy" in entry.flags:
+        values = _translations(entry)
+        if not values or not all(values) or "fuzzy" in entry.flags:
             continue
-        key = (entry.msgctxt + "\x04" if entry.msgctxt else "") + entry.msgid
+        if _placeholder_mismatch(entry):
+            continue  # Rendering it could raise KeyError; the English msgid is shown instead.
+        msgid = (entry.msgctxt + "\x04" if entry.msgctxt else "") + entry.msgid
         if entry.msgid_plural:
-            values = [entry.msgstr_plural[k] for k in sorted(entry.msgstr_plural)]
-            if not values or not all(values):
-                continue
-            key += "\x00" + entry.msgid_plural
-            value = "\x00".join(values)
-        else:
-            if not entry.msgstr:
-                continue
-            value = entry.msgstr
-        pairs.append((key.encode("utf-8"), value.encode("utf-8")))
+            msgid += "\x00" + entry.msgid_plural
+        msgstr = "\x00".join(values)
+        pairs.append((msgid.encode("utf-8"), msgstr.encode("utf-8")))
     pairs.sort()
-    header = po.metadata_as_entry().msgstr.encode("utf-8")
-    pairs.insert(0, (b"", header))
+    # Like msgfmt, leave out POT-Creation-Date: re-extracting alone must not change the .mo.
+    header = "".join(
+        f"{name}: {value}\n" for name, value in po.ordered_metadata() if name != "POT-Creation-Date"
+    )
+    pairs.insert(0, (b"", header.encode("utf-8")))
 
     count = len(pairs)
     keys_index = 7 * 4
@@ -175,7 +198,8 @@ def compile_catalogues(locale_dir: Path = LOCALE_DIR, *, write: bool = True) -> 
             continue
         if write:
             mo_path.write_bytes(image)
-            print(f"compiled {mo_path.relative_to(ROOT) if mo_path.is_relative_to(ROOT) else mo_path}")
+            shown = mo_path.relative_to(ROOT) if mo_path.is_relative_to(ROOT) else mo_path
+            print(f"compiled {shown}")
         else:
             state = "missing" if current is None else "out of date"
             problems.append(f"{state}: {mo_path} (run scripts/compile_messages.py)")
@@ -199,9 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="write nothing; exit 1 if a .mo is stale or an entry is untranslated or fuzzy",
     )
-    parser.add_argument(
-        "--locale-dir", type=Path, default=LOCALE_DIR, help="default: %(default)s"
-    )
+    parser.add_argument("--locale-dir", type=Path, default=LOCALE_DIR, help="default: %(default)s")
     args = parser.parse_args(argv)
     if args.check:
         problems = check(args.locale_dir)

@@ -11,7 +11,8 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, NinjaAPI, Router, Schema, UploadedFile
+from ninja import Field, File, NinjaAPI, Router, Schema, Status, UploadedFile
+from ninja.errors import ValidationError as SchemaInvalid
 from ninja.security import django_auth
 from pydantic import create_model
 
@@ -81,6 +82,22 @@ def _on_403(request: HttpRequest, exc: PermissionDenied) -> Any:
     return api.create_response(request, {"detail": _("Not allowed.")}, status=403)
 
 
+@api.exception_handler(SchemaInvalid)
+def _on_schema_invalid(request: HttpRequest, exc: SchemaInvalid) -> Any:
+    """Wrong JSON types or missing fields answer in the same shape as form errors."""
+    slug = request.path.split("/api/v1/", 1)[-1].split("/", 1)[0]
+    rt = next((r for r in REGISTRY.values() if r.slug == slug), None)
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        name = loc[2] if len(loc) > 2 and loc[0] == "body" else (loc[-1] if loc else NON_FIELD)
+        required = err.get("type") == "missing"
+        message = _("This field is required.") if required else _("Enter a valid value.")
+        if message not in errors.setdefault(name, []):
+            errors[name].append(message)
+    return invalid_response(request, RecordInvalid(errors), rt)
+
+
 def _python_type(form_field: forms.Field) -> Any:
     if isinstance(form_field, forms.ModelMultipleChoiceField):
         return list[int | str]
@@ -88,10 +105,11 @@ def _python_type(form_field: forms.Field) -> Any:
         return int | str
     if isinstance(form_field, forms.BooleanField):
         return bool
-    if isinstance(form_field, forms.IntegerField):
-        return int
+    # FloatField and DecimalField subclass IntegerField: test them first.
     if isinstance(form_field, forms.FloatField | forms.DecimalField):
         return float
+    if isinstance(form_field, forms.IntegerField):
+        return int
     if isinstance(form_field, forms.DateTimeField):
         return dt.datetime
     if isinstance(form_field, forms.DateField):
@@ -194,7 +212,7 @@ def crud_router(record_type: RecordType) -> Router:
             obj = record_type.create(actor=request.user, data=_payload_to_data(payload))
         except RecordInvalid as exc:
             return invalid_response(request, exc, record_type)
-        return 201, to_dict(record_type, obj)
+        return Status(201, to_dict(record_type, obj))
 
     @router.patch("/{record_id}", response={200: out, **errors}, operation_id=f"{key}_update")
     def update(request: HttpRequest, record_id: int, payload: patch_in) -> Any:  # type: ignore[valid-type]
@@ -216,7 +234,7 @@ def crud_router(record_type: RecordType) -> Router:
             record_type.delete(instance, actor=request.user)
         except RecordInvalid as exc:
             return invalid_response(request, exc, record_type)
-        return 204, None
+        return Status(204, None)
 
     return router
 
@@ -334,11 +352,11 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     try:
         user = authenticate(request, username=payload.username, password=payload.password)
     except PermissionDenied:
-        return 429, {"detail": _("Too many failed sign-ins. Please wait 15 minutes.")}
+        return Status(429, {"detail": _("Too many failed sign-ins. Please wait 15 minutes.")})
     if user is None:
-        return 401, {"detail": _("Wrong username or password.")}
+        return Status(401, {"detail": _("Wrong username or password.")})
     token, raw = issue_api_token(actor=user, name=payload.device_name)
-    return 201, {"id": token.pk, "token": raw}
+    return Status(201, {"id": token.pk, "token": raw})
 
 
 @core_router.delete("/auth/tokens/{token_id}", response={204: None, 404: ErrorOut})
@@ -351,7 +369,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
     if token is None:
         raise Http404
     revoke_api_token(token, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 api.add_router("/", core_router)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import divisions
@@ -81,6 +82,19 @@ class CodeItemForm(RecordForm):
             "active",
             "note",
         ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Django files a clash of the two-field constraint under "__all__"; name the code.
+        code_list, code = cleaned.get("code_list"), cleaned.get("code")
+        if code_list is not None and code:
+            clash = CodeItem.objects.filter(code_list=code_list, code=code)
+            if clash.exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    "code",
+                    ValidationError(_("This code already exists in the list."), code="unique"),
+                )
+        return cleaned
 
 
 def grantable_roles(actor: Any) -> Any:

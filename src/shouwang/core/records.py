@@ -69,6 +69,11 @@ def current_data(instance: models.Model, form_class: type[forms.ModelForm]) -> d
     for name in fields:
         if name not in data and hasattr(instance, name):
             data[name] = getattr(instance, name)
+        # Choice fields keyed by another column (role by key, user by username).
+        to_field = getattr(form_class.base_fields[name], "to_field_name", None)
+        related = getattr(instance, name, None) if data.get(name) is not None else None
+        if to_field and isinstance(related, models.Model):
+            data[name] = getattr(related, to_field)
     return data
 
 

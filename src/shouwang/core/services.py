@@ -175,7 +175,7 @@ def import_jurisdictions(*, actor: Any, rows: list[dict[str, Any]]) -> dict[str,
         for number, row in enumerate(rows, start=2):  # row 1 is the header
             missing = [c for c in ("name", "stat_division_code", "parent_code") if not row.get(c)]
             if missing:
-                errors[f"row {number}"] = [
+                errors[_("row %(n)s") % {"n": number}] = [
                     _("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)}
                 ]
                 continue
@@ -185,7 +185,7 @@ def import_jurisdictions(*, actor: Any, rows: list[dict[str, Any]]) -> dict[str,
                 .first()
             )
             if parent is None:
-                errors[f"row {number}"] = [
+                errors[_("row %(n)s") % {"n": number}] = [
                     _("Parent %(code)s is unknown or outside your jurisdiction.")
                     % {"code": row["parent_code"]}
                 ]
@@ -211,7 +211,7 @@ def import_jurisdictions(*, actor: Any, rows: list[dict[str, Any]]) -> dict[str,
                 with transaction.atomic():
                     create_jurisdiction(actor=actor, data=data)
             except records.RecordInvalid as exc:
-                errors[f"row {number}"] = [
+                errors[_("row %(n)s") % {"n": number}] = [
                     f"{field}: {message}" if field != records.NON_FIELD else message
                     for field, messages in exc.errors.items()
                     for message in messages

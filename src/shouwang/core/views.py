@@ -140,12 +140,26 @@ def _detail_rows(rt: registry.RecordType, obj: models.Model) -> list[tuple[Any, 
     return rows
 
 
+def _labelled_changes(
+    rt: registry.RecordType, changes: list[tuple[str, Any, Any]]
+) -> list[tuple[str, Any, Any]]:
+    """Show audit diffs with the field labels users know instead of column names."""
+    labelled = []
+    for name, before, after in changes:
+        try:
+            label = str(getattr(rt.model._meta.get_field(name), "verbose_name", name))
+        except Exception:
+            label = name
+        labelled.append((label, before, after))
+    return labelled
+
+
 @login_required
 def record_detail(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     rt = _record_type(key)
     obj = get_for(rt.model, request.user, pk)
     history = [
-        {"event": e, "label": label_for(e.code), "changes": e.changes()}
+        {"event": e, "label": label_for(e.code), "changes": _labelled_changes(rt, e.changes())}
         for e in history_for(obj)[:100]
     ]
     return render(

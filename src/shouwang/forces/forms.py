@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core import validators
+from shouwang.core import crypto, validators
 from shouwang.core.records import RecordForm
 from shouwang.forces.models import Member, Organisation, Team
 
@@ -67,6 +67,13 @@ class MemberForm(RecordForm):
             return ""
         value = validators.normalize_citizen_id(raw)
         validators.validate_citizen_id(value)
+        # The unique constraint is on the digest, which is no form field: check here so the
+        # error names this field instead of "__all__".
+        clash = Member.objects.filter(citizen_id_digest=crypto.blind_index(value))
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(
+                _("A member with this identity number already exists."), code="unique"
+            )
         return value
 
     def clean(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shouwang.core import crypto, validators
 from shouwang.core.models import CodeItem, Jurisdiction, code_list_choices
@@ -219,7 +220,7 @@ class Member(models.Model):
     audit_exclude = ("citizen_id_encrypted", "citizen_id_digest")
     audit_extra = ("citizen_id_masked",)
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(
         _("phone"), max_length=30, blank=True, validators=[validators.validate_phone]
     )

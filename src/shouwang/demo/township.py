@@ -1,0 +1,409 @@
+"""The demo township: 栗子乡 of 丰都县, built from seed 001 (群防群治工作方案) and seed 000.
+
+`load_demo()` creates a system administrator, then the jurisdiction tree, member units,
+teams, members, zones, key places, railway and road segments, patrol routes, posts and one
+login per role — every write through the app's services, acting as that administrator, so
+each record is validated and audited exactly like one entered on a page.
+
+It is idempotent: each record is looked up by its natural key first (division code; name
+within its jurisdiction; member name and phone; username) and reused when present, so a
+second run writes nothing and adds no audit events. Records an office has since edited are
+left as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.db import models, transaction
+
+from shouwang.areas import services as areas
+from shouwang.areas.models import KeyPlace, Post, Route, Segment, Zone
+from shouwang.core import services as core
+from shouwang.core.models import CodeItem, Jurisdiction, Role, RoleGrant
+from shouwang.core.validators import parse_chainage
+from shouwang.demo import data
+from shouwang.forces import services as forces
+from shouwang.forces.models import Member, Organisation, Team
+
+DEMO_PASSWORD = "shouwang-demo"
+ADMIN_USERNAME = "admin"
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.actor: Any = None
+        self.codes: dict[tuple[str, str], int] = {}
+        self.places: dict[str, Jurisdiction] = {}
+        self.orgs: dict[str, Organisation] = {}
+        self.teams: dict[str, Team] = {}
+        self.members: dict[str, Member] = {}
+        self.zones: dict[str, Zone] = {}
+        self.key_places: dict[str, KeyPlace] = {}
+        self.routes: dict[str, Route] = {}
+        self.segments: list[Segment] = []
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def code(self, code_list: str, code: str) -> int:
+        key = (code_list, code)
+        if key not in self.codes:
+            self.codes[key] = CodeItem.objects.get(code_list__key=code_list, code=code).pk
+        return self.codes[key]
+
+    def ensure(
+        self,
+        model: type[models.Model],
+        lookup: Mapping[str, Any],
+        create: Callable[..., Any],
+        values: Mapping[str, Any],
+    ) -> Any:
+        """The record matching `lookup`, created through `create` when missing."""
+        found = model._default_manager.filter(**lookup).order_by("pk").first()
+        if found is not None:
+            return found
+        return create(actor=self.actor, data=dict(values))
+
+    def place(self, key: str) -> Jurisdiction:
+        """ "county", "township", a village key, or "village_key#n" for a grid."""
+        return self.places[key]
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def admin(self) -> None:
+        user = get_user_model().objects.filter(username=ADMIN_USERNAME).first()
+        if user is None:
+            validate_password(DEMO_PASSWORD, get_user_model()(username=ADMIN_USERNAME))
+            user = core.grant_system_admin(username=ADMIN_USERNAME, password=DEMO_PASSWORD)
+        self.actor = user
+
+    def jurisdictions(self) -> None:
+        def node(
+            key: str,
+            name: str,
+            level: str,
+            code: str,
+            parent: str | None,
+            boundary: dict[str, Any] | None,
+            urban_rural: str = "",
+        ) -> None:
+            self.places[key] = self.ensure(
+                Jurisdiction,
+                {"stat_division_code": code},
+                core.create_jurisdiction,
+                {
+                    "name": name,
+                    "level": level,
+                    "stat_division_code": code,
+                    "parent": self.places[parent].pk if parent else "",
+                    "urban_rural_code": urban_rural,
+                    "boundary": boundary,
+                },
+            )
+
+        node("county", data.COUNTY["name"], "county", data.COUNTY["code"], None, None)
+        node(
+            "township",
+            data.TOWNSHIP["name"],
+            "township",
+            data.TOWNSHIP["code"],
+            "county",
+            data.TOWNSHIP_BOUNDARY,
+            data.TOWNSHIP["urban_rural_code"],
+        )
+        for village in data.VILLAGES:
+            node(
+                village.key,
+                village.name,
+                "village",
+                village.code,
+                "township",
+                data.rectangle(*village.box),
+                village.urban_rural_code,
+            )
+            for n in range(1, village.grids + 1):
+                node(
+                    f"{village.key}#{n}",
+                    village.grid_name(n),
+                    "grid",
+                    village.grid_code(n),
+                    village.key,
+                    data.rectangle(*village.grid_box(n)),
+                )
+
+    def admin_grant(self) -> None:
+        # grant_system_admin only grants at an existing root; on a fresh database the county
+        # is created afterwards, so the administrator's grant is added here.
+        self.grant(ADMIN_USERNAME, "system_admin", "county", None)
+
+    def organisations(self) -> None:
+        for key, (name, kind, village, address, lon, lat, phone) in data.ORGANISATIONS.items():
+            where = self.place(village)
+            self.orgs[key] = self.ensure(
+                Organisation,
+                {"jurisdiction": where, "name": name},
+                forces.create_organisation,
+                {
+                    "name": name,
+                    "kind": self.code("organisation_kind", kind),
+                    "jurisdiction": where.pk,
+                    "address": address,
+                    "longitude": lon,
+                    "latitude": lat,
+                    "contact_phone": phone,
+                },
+            )
+
+    def teams_and_members(self) -> None:
+        township = self.place("township")
+        for key, (name, kind, rule, note) in data.TEAMS.items():
+            self.teams[key] = self.ensure(
+                Team,
+                {"jurisdiction": township, "name": name},
+                forces.create_team,
+                {
+                    "name": name,
+                    "kind": self.code("team_kind", kind),
+                    "jurisdiction": township.pk,
+                    "composition_rule": rule,
+                    "note": note,
+                },
+            )
+        for person in data.build_people():
+            self.members[person.key] = self.ensure(
+                Member,
+                {"name": person.name, "phone": person.phone},
+                forces.create_member,
+                {
+                    "name": person.name,
+                    "phone": person.phone,
+                    "gender": person.gender,
+                    "roles": [self.code("member_role", r) for r in person.roles],
+                    "jurisdiction": self.place(person.jurisdiction).pk,
+                    "home_village": self.place(person.home).pk,
+                    "employer": self.orgs[person.employer].pk if person.employer else "",
+                    "teams": [self.teams[t].pk for t in person.teams],
+                    "employment_type": person.employment_type,
+                    "status": "active",
+                    "admission_date": person.admission_date,
+                    "citizen_id_number": person.citizen_id,
+                },
+            )
+        for team_key, member_key in data.LEADERS.items():
+            team = self.teams[team_key]
+            if team.leader_id is None:
+                self.teams[team_key] = forces.update_team(
+                    team, actor=self.actor, data={"leader": self.members[member_key].pk}
+                )
+
+    def zones_and_places(self) -> None:
+        township = self.place("township")
+        for key, (name, kind, villages, count, period, geometry, note) in data.ZONES.items():
+            self.zones[key] = self.ensure(
+                Zone,
+                {"jurisdiction": township, "name": name},
+                areas.create_zone,
+                {
+                    "name": name,
+                    "kind": self.code("zone_kind", kind),
+                    "jurisdiction": township.pk,
+                    "villages": [self.place(v).pk for v in villages],
+                    "frequency_count": count,
+                    "frequency_period": period,
+                    "geometry": geometry,
+                    "note": note,
+                },
+            )
+        for key, spec in data.KEY_PLACES.items():
+            name, kind, village, zone, org, address, lon, lat, checkpoint, note = spec
+            where = self.place(village)
+            self.key_places[key] = self.ensure(
+                KeyPlace,
+                {"jurisdiction": where, "name": name},
+                areas.create_key_place,
+                {
+                    "name": name,
+                    "kind": self.code("place_kind", kind),
+                    "jurisdiction": where.pk,
+                    "zone": self.zones[zone].pk,
+                    "organisation": self.orgs[org].pk if org else "",
+                    "address": address,
+                    "longitude": lon,
+                    "latitude": lat,
+                    "is_checkpoint": checkpoint,
+                    "note": note,
+                },
+            )
+
+    def lines_and_routes(self) -> None:
+        township = self.place("township")
+
+        def segment(
+            name: str,
+            kind: str,
+            line_name: str,
+            start: str,
+            end: str,
+            chief: str,
+            rail_chief: str,
+            method: str,
+            geometry: dict[str, Any],
+            note: str,
+        ) -> Segment:
+            return self.ensure(  # type: ignore[no-any-return]
+                Segment,
+                {
+                    "jurisdiction": township,
+                    "line_name": line_name,
+                    "start_m": parse_chainage(start),
+                },
+                areas.create_segment,
+                {
+                    "name": name,
+                    "line_kind": kind,
+                    "line_name": line_name,
+                    "jurisdiction": township.pk,
+                    "start_m": start,
+                    "end_m": end,
+                    "section_chief": self.members[chief].pk,
+                    "rail_section_chief": rail_chief,
+                    "patrol_method": method,
+                    "geometry": geometry,
+                    "note": note,
+                },
+            )
+
+        for name, start, end, (i, j), chief, rail_chief, method, note in data.RAIL_SEGMENTS:
+            geometry = data.line(*data.RAILWAY_POINTS[i:j])
+            self.segments.append(
+                segment(
+                    name,
+                    "railway",
+                    data.RAILWAY_LINE,
+                    start,
+                    end,
+                    chief,
+                    rail_chief,
+                    method,
+                    geometry,
+                    note,
+                )
+            )
+        name, line_name, start, end, chief, road_chief, method, geometry, note = data.ROAD_SEGMENT
+        segment(name, "road", line_name, start, end, chief, road_chief, method, geometry, note)
+
+        for key, (name, zone, method, geometry, note) in data.ROUTES.items():
+            self.routes[key] = self.ensure(
+                Route,
+                {"jurisdiction": township, "name": name},
+                areas.create_route,
+                {
+                    "name": name,
+                    "jurisdiction": township.pk,
+                    "zone": self.zones[zone].pk,
+                    "patrol_method": method,
+                    "geometry": geometry,
+                    "note": note,
+                },
+            )
+
+    def posts(self) -> None:
+        township = self.place("township")
+
+        def post(
+            name: str, kind: str, team: str, start: str, minutes: int, lead: int, **where: Any
+        ) -> None:
+            values = {
+                "name": name,
+                "kind": self.code("post_kind", kind),
+                "jurisdiction": township.pk,
+                "team": self.teams[team].pk,
+                "start_time": start,
+                "duration_minutes": minutes,
+                "lead_minutes": lead,
+                "note": where.pop("note", ""),
+            }
+            values.update({k: (v.pk if v is not None else "") for k, v in where.items()})
+            self.ensure(Post, {"jurisdiction": township, "name": name}, areas.create_post, values)
+
+        for name, kind, team, start, minutes, lead, place, zone, route, note in data.POSTS:
+            post(
+                name,
+                kind,
+                team,
+                start,
+                minutes,
+                lead,
+                note=note,
+                key_place=self.key_places[place] if place else None,
+                zone=self.zones[zone] if zone else None,
+                route=self.routes[route] if route else None,
+            )
+        start, minutes = data.RAIL_POST_TIME
+        for seg in self.segments:
+            post(
+                f"{seg.name}护路巡逻",
+                "railway_patrol",
+                "rail",
+                start,
+                minutes,
+                0,
+                segment=seg,
+                zone=self.zones["railway"],
+                note=f"{seg.chainage_display}，{seg.get_patrol_method_display()}；"
+                "列车通过时段、赶场天、恶劣天气加密。",
+            )
+
+    def grant(self, username: str, role: str, where: str, team: str | None) -> None:
+        user = get_user_model().objects.get(username=username)
+        jurisdiction = self.place(where)
+        team_obj = self.teams[team] if team else None
+        exists = RoleGrant.objects.filter(
+            user=user, role__key=role, jurisdiction=jurisdiction, team=team_obj
+        ).exists()
+        if not exists:
+            core.create_role_grant(
+                actor=self.actor,
+                data={
+                    "user": username,
+                    "role": role,
+                    "jurisdiction": jurisdiction.pk,
+                    "team": team_obj.pk if team_obj else "",
+                },
+            )
+
+    def logins(self) -> list[tuple[str, str]]:
+        user_model = get_user_model()
+        result = [(ADMIN_USERNAME, Role.objects.get(key="system_admin").name)]
+        for username, role, where, team, shown in data.LOGINS:
+            if not user_model.objects.filter(username=username).exists():
+                if shown.startswith("@"):
+                    full_name = data.OTHER_NAMES[shown]
+                else:
+                    full_name = self.members[shown].name
+                candidate = user_model(username=username, first_name=full_name)
+                validate_password(DEMO_PASSWORD, candidate)
+                core.create_user(
+                    actor=self.actor, username=username, password=DEMO_PASSWORD, full_name=full_name
+                )
+            self.grant(username, role, where, team)
+            result.append((username, Role.objects.get(key=role).name))
+        return result
+
+
+def load_demo() -> list[tuple[str, str]]:
+    """Build (or find) the demo township; return the (username, role label) of each login."""
+    loader = _Loader()
+    with transaction.atomic():
+        loader.admin()
+        loader.jurisdictions()
+        loader.admin_grant()
+        loader.organisations()
+        loader.teams_and_members()
+        loader.zones_and_places()
+        loader.lines_and_routes()
+        loader.posts()
+        return loader.logins()

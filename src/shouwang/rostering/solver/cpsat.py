@@ -1,0 +1,601 @@
+"""The CP-SAT model of a :class:`~shouwang.rostering.solver.model.Problem` and its solve loop.
+
+Modelling choices (each one a measurable gain on the public benchmark, see
+``docs/benchmarks.md``):
+
+* Booleans only where a duty is possible at all: a day off, a missing qualification, a cap
+  of zero, a pinned day or a forbidden succession from the previous period removes the
+  variable instead of adding a constraint.
+* One "works" literal per member and day, tied to the duty literals by an exactly-one with
+  the day-off case.
+* The consecutive-day rules (maximum and minimum run of duty days, minimum run of days off,
+  with the edge rules and the previous period's tail) form one finite automaton per member
+  over the "works" literals.  CP-SAT expands it into a time-expanded network whose linear
+  relaxation is exact for that member's sequence, so the bound is far stronger than with
+  sliding-window and "a block that starts lasts n days" constraints.
+* Forbidden successions are merged into at-most-one cliques over two consecutive days.
+* Each soft rule is a named group of objective terms; the penalty breakdown is recomputed
+  from the roster by :mod:`~shouwang.rostering.solver.evaluate` and must match the solver's
+  objective exactly, otherwise solving fails loudly.
+* A fast greedy roster is given as a solution hint.
+* Parameters: a fixed seed and worker count; with ``deterministic_time`` the search is
+  interleaved and limited by CP-SAT's deterministic clock, so that the same input, seed and
+  workers give the same roster on any machine and under any load.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from shouwang.rostering.solver import evaluate, explain, greedy, presolve
+from shouwang.rostering.solver import model as m
+from shouwang.rostering.solver.model import Problem, Progress, Solution
+
+ProgressCallback = Callable[[Progress], None]
+
+#: An element of a member's work sequence: a literal, or a 0/1 constant from the history.
+_Lit = cp_model.IntVar | int
+
+
+@dataclass
+class _Built:
+    """The CP-SAT model and the handles needed to read a roster back."""
+
+    model: cp_model.CpModel
+    #: (member index, day, kind index) → duty literal.
+    x: dict[tuple[int, int, int], cp_model.IntVar]
+    #: Rule name → objective terms (coefficient, literal or int var).
+    terms: dict[str, list[tuple[int, cp_model.IntVar]]] = field(default_factory=dict)
+    #: Rule name → constant part of the penalty.
+    constants: dict[str, int] = field(default_factory=dict)
+    #: Set when a hard rule can already be seen to be impossible while building.
+    trivially_infeasible: list[str] = field(default_factory=list)
+
+
+class _Builder:
+    """Builds the CP-SAT model, one method per rule."""
+
+    def __init__(self, problem: Problem, *, sequence_encoding: str = "automaton") -> None:
+        self.p = problem
+        self.model = cp_model.CpModel()
+        self.sequence_encoding = sequence_encoding
+        self.kinds = list(problem.duty_kinds)
+        self.kind_index = {k.id: i for i, k in enumerate(self.kinds)}
+        self.members = list(problem.members)
+        self.days = range(problem.horizon_days)
+        self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.works: dict[tuple[int, int], _Lit] = {}
+        self.built = _Built(self.model, self.x)
+        self.zero = self.model.new_constant(0)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def penalise(self, rule: str, coef: int, var: cp_model.IntVar) -> None:
+        if coef:
+            self.built.terms.setdefault(rule, []).append((coef, var))
+
+    def constant(self, rule: str, value: int) -> None:
+        if value:
+            self.built.constants[rule] = self.built.constants.get(rule, 0) + value
+
+    def duty_vars(self, mi: int, day: int) -> list[cp_model.IntVar]:
+        return [self.x[mi, day, ki] for ki in range(len(self.kinds)) if (mi, day, ki) in self.x]
+
+    def add_clause(self, literals: Sequence[tuple[_Lit, bool]]) -> None:
+        """Add OR(literal if positive else NOT literal); constants fold away."""
+        clause: list[cp_model.IntVar] = []
+        for lit, positive in literals:
+            if isinstance(lit, int):
+                if bool(lit) == positive:
+                    return  # satisfied by a constant
+                continue
+            clause.append(lit if positive else ~lit)
+        if not clause:
+            self.built.trivially_infeasible.append("a consecutive-day rule across the boundary")
+            self.model.add_bool_or([self.zero == 1])  # type: ignore[list-item]
+            return
+        self.model.add_bool_or(clause)
+
+    # -- variables ----------------------------------------------------------------------------
+
+    def create_variables(self) -> None:
+        p = self.p
+        for mi, member in enumerate(self.members):
+            pins = p.pins_of(member.id)
+            tail = p.history.get(member.id, ())
+            before = tail[-1] if tail else None
+            for day in self.days:
+                for ki, kind in enumerate(self.kinds):
+                    if day in pins and pins[day] != kind.id:
+                        continue
+                    if day in member.days_off or not p.may_work(member, kind):
+                        continue
+                    if (
+                        day == 0
+                        and before is not None
+                        and (before, kind.id) in p.forbidden_successions
+                    ):
+                        continue
+                    self.x[mi, day, ki] = self.model.new_bool_var(f"x[{member.id},{day},{kind.id}]")
+                duties = self.duty_vars(mi, day)
+                if not duties:
+                    self.works[mi, day] = 0
+                elif len(duties) == 1:
+                    self.works[mi, day] = duties[0]
+                else:
+                    w = self.model.new_bool_var(f"w[{member.id},{day}]")
+                    self.model.add_exactly_one([~w, *duties])
+                    self.works[mi, day] = w
+                if day in pins and pins[day] is not None:
+                    ki = self.kind_index[pins[day] or ""]
+                    if (mi, day, ki) in self.x:
+                        self.model.add(self.x[mi, day, ki] == 1)
+                    else:
+                        self.built.trivially_infeasible.append(
+                            f"{member.label()} is pinned to {pins[day]} on day {day} but may not "
+                            "work it"
+                        )
+                        self.model.add(self.zero == 1)
+
+    # -- hard rules ---------------------------------------------------------------------------
+
+    def add_member_limits(self) -> None:
+        p = self.p
+        for mi, member in enumerate(self.members):
+            for ki, kind in enumerate(self.kinds):
+                cap = member.max_per_kind.get(kind.id)
+                duties = [self.x[mi, d, ki] for d in self.days if (mi, d, ki) in self.x]
+                if cap is not None and 0 < cap < len(duties):
+                    self.model.add(sum(duties) <= cap)
+            minutes = [
+                (self.kinds[ki].duration_minutes, var)
+                for (mj, _, ki), var in self.x.items()
+                if mj == mi
+            ]
+            total = sum(c * v for c, v in minutes)
+            top = sum(c for c, _ in minutes)
+            if member.max_minutes is not None and member.max_minutes < top:
+                self.model.add(total <= member.max_minutes)
+            if member.min_minutes > 0:
+                self.model.add(total >= member.min_minutes)
+            works = [self.works[mi, d] for d in self.days]
+            cap_total = p.max_duties_of(member)
+            if cap_total is not None and cap_total < len(works):
+                self.model.add(sum(works) <= cap_total)
+            cap_week = p.max_duties_per_week_of(member)
+            if cap_week is not None:
+                for week in p.weeks():
+                    if cap_week < len(week):
+                        self.model.add(sum(self.works[mi, d] for d in week) <= cap_week)
+            if member.max_weekends is not None:
+                worked_weekends: list[cp_model.IntVar] = []
+                for weekend in p.weekends():
+                    lits = [self.works[mi, d] for d in weekend]
+                    var_lits = [lit for lit in lits if not isinstance(lit, int)]
+                    if not var_lits:
+                        continue
+                    wk = self.model.new_bool_var(f"wk[{member.id},{weekend[0]}]")
+                    for lit in var_lits:
+                        self.model.add_implication(lit, wk)
+                    self.model.add_bool_or([~wk, *var_lits])
+                    worked_weekends.append(wk)
+                if member.max_weekends < len(worked_weekends):
+                    self.model.add(sum(worked_weekends) <= member.max_weekends)
+
+    def add_successions(self) -> None:
+        p = self.p
+        if not p.forbidden_successions:
+            return
+        # Group next-day kinds by the set of kinds they may not follow: every pair in
+        # (that set) × (the group) is forbidden, and each side is one duty per day at most,
+        # so the whole biclique is one at-most-one constraint.
+        before_sets: dict[frozenset[str], list[str]] = {}
+        for b in self.kinds:
+            before = frozenset(a for a, bb in p.forbidden_successions if bb == b.id)
+            if before:
+                before_sets.setdefault(before, []).append(b.id)
+        for mi in range(len(self.members)):
+            for day in range(p.horizon_days - 1):
+                for before, group in before_sets.items():
+                    lits = [
+                        self.x[mi, day, self.kind_index[a]]
+                        for a in sorted(before)
+                        if (mi, day, self.kind_index[a]) in self.x
+                    ]
+                    nxt = [
+                        self.x[mi, day + 1, self.kind_index[b]]
+                        for b in group
+                        if (mi, day + 1, self.kind_index[b]) in self.x
+                    ]
+                    if lits and nxt:
+                        self.model.add_at_most_one(lits + nxt)
+
+    def add_sequences(self) -> None:
+        for mi, member in enumerate(self.members):
+            tail = tuple(1 if k is not None else 0 for k in self.p.history.get(member.id, ()))
+            seq: list[_Lit] = [self.works[mi, d] for d in self.days]
+            if self.sequence_encoding == "automaton":
+                self._sequence_automaton(member, tail, seq)
+            else:
+                self._sequence_clauses(member, tail, seq)
+
+    def _sequence_clauses(self, member: m.Member, tail: tuple[int, ...], seq: list[_Lit]) -> None:
+        """Forbidden-pattern clauses and sliding windows (the shift_scheduling_sat shape)."""
+        ext: list[_Lit] = [*tail, *seq]
+        offset = len(tail)
+        n = len(ext)
+        cap = member.max_consecutive_days
+        if cap is not None and cap < n:
+            for start in range(max(0, offset - cap), n - cap):
+                window = ext[start : start + cap + 1]
+                fixed = sum(v for v in window if isinstance(v, int))
+                free = [v for v in window if not isinstance(v, int)]
+                if free:
+                    self.model.add(sum(free) <= cap - fixed)
+        for length in range(1, member.min_consecutive_days):
+            # Forbid "off, `length` duty days, off" strictly inside the extended sequence.
+            for start in range(1, n - length):
+                if start + length < offset:
+                    continue
+                pattern = [(ext[start - 1], True)]
+                pattern += [(ext[start + i], False) for i in range(length)]
+                pattern.append((ext[start + length], True))
+                self.add_clause(pattern)
+        for length in range(1, member.min_consecutive_days_off):
+            for start in range(1, n - length):
+                if start + length < offset:
+                    continue
+                pattern = [(ext[start - 1], False)]
+                pattern += [(ext[start + i], True) for i in range(length)]
+                pattern.append((ext[start + length], False))
+                self.add_clause(pattern)
+
+    def _sequence_automaton(self, member: m.Member, tail: tuple[int, ...], seq: list[_Lit]) -> None:
+        """One automaton for max/min runs of duty days and min runs of days off."""
+        cap = member.max_consecutive_days
+        if cap is not None and cap >= len(seq) + len(tail):
+            cap = None
+        low = max(member.min_consecutive_days, 1)
+        low_off = max(member.min_consecutive_days_off, 1)
+        if cap is None and low == 1 and low_off == 1:
+            return
+        states = _RunAutomaton(cap=cap, low=low, low_off=low_off)
+        # A constant in the sequence is always 0 (no variable means no duty possible), and the
+        # shared zero variable stands for it.
+        labels = [lit if not isinstance(lit, int) else self.zero for lit in seq]
+        self.model.add_automaton(
+            labels, states.start_after(tail), states.finals, states.transitions
+        )
+
+    def add_demands(self) -> None:
+        p = self.p
+        members = self.members
+        for demand in p.demands:
+            ki = self.kind_index[demand.kind]
+            on = [
+                (mi, self.x[mi, demand.day, ki])
+                for mi in range(len(members))
+                if (mi, demand.day, ki) in self.x
+            ]
+            under_w, over_w, role_w = evaluate.demand_weights(p, demand)
+            count = sum(v for _, v in on)
+            tag = f"{demand.kind}@{demand.day}"
+            if demand.maximum is not None and demand.maximum < len(on):
+                self.model.add(count <= demand.maximum)
+            if demand.required > 0 and under_w:
+                under = self.model.new_int_var(0, demand.required, f"under[{tag}]")
+                self.model.add(count + under >= demand.required)
+                self.penalise(m.COVER_UNDER, under_w, under)
+            elif demand.required > 0:
+                pass  # shortfall costs nothing: nothing to model
+            if over_w and len(on) > demand.required:
+                over = self.model.new_int_var(0, len(on) - demand.required, f"over[{tag}]")
+                self.model.add(count - over <= demand.required)
+                self.penalise(m.COVER_OVER, over_w, over)
+            for role, needed in sorted(demand.roles.items()):
+                if needed <= 0 or role_w == 0:
+                    continue
+                holders = [v for mi, v in on if role in members[mi].qualifications]
+                miss = self.model.new_int_var(0, needed, f"role[{tag},{role}]")
+                self.model.add(sum(holders) + miss >= needed)
+                self.penalise(m.ROLE_MISSING, role_w, miss)
+
+    # -- soft rules about members ---------------------------------------------------------------
+
+    def add_requests_and_zones(self) -> None:
+        w = self.p.weights
+        for mi, member in enumerate(self.members):
+            for req in member.requests:
+                var = self.x.get((mi, req.day, self.kind_index[req.kind]))
+                if req.wanted:
+                    weight = w.shift_on_request * req.weight
+                    self.constant(m.SHIFT_ON_REQUEST, weight)
+                    if var is not None:
+                        self.penalise(m.SHIFT_ON_REQUEST, -weight, var)
+                elif var is not None:
+                    self.penalise(m.SHIFT_OFF_REQUEST, w.shift_off_request * req.weight, var)
+            if member.home_zone is not None and w.away_from_home_zone:
+                for (mj, _, ki), var in self.x.items():
+                    zone = self.kinds[ki].zone
+                    if mj == mi and zone is not None and zone != member.home_zone:
+                        self.penalise(m.AWAY_FROM_HOME_ZONE, w.away_from_home_zone, var)
+
+    def add_fairness(self) -> None:
+        p = self.p
+        index = {mem.id: i for i, mem in enumerate(self.members)}
+        for rule, (days, kind_ids) in evaluate.fairness_counters(p).items():
+            weight = p.weights.of(rule)
+            if weight == 0:
+                continue
+            kis = [self.kind_index[k] for k in sorted(kind_ids)]
+            for group in evaluate.fairness_groups(p, kind_ids):
+                counts = [
+                    sum(
+                        self.x[index[mem.id], d, ki]
+                        for d in days
+                        for ki in kis
+                        if (index[mem.id], d, ki) in self.x
+                    )
+                    for mem in group
+                ]
+                top = len(days)
+                hi = self.model.new_int_var(0, top, f"{rule}_max")
+                lo = self.model.new_int_var(0, top, f"{rule}_min")
+                for c in counts:
+                    self.model.add(hi >= c)
+                    self.model.add(lo <= c)
+                spread = self.model.new_int_var(0, top, f"{rule}_spread")
+                self.model.add(spread == hi - lo)
+                self.penalise(rule, weight, spread)
+
+    def build(self) -> _Built:
+        self.create_variables()
+        self.add_member_limits()
+        self.add_successions()
+        self.add_sequences()
+        self.add_demands()
+        self.add_requests_and_zones()
+        self.add_fairness()
+        objective = []
+        for rule in m.SOFT_RULES:
+            objective += [c * v for c, v in self.built.terms.get(rule, [])]
+        self.model.minimize(sum(objective) + sum(self.built.constants.values()))
+        return self.built
+
+
+@dataclass(frozen=True)
+class _RunAutomaton:
+    """States for runs of duty days and days off, with the edge rules of the period start.
+
+    State 0 is the start.  ``edge_work(i)``: i duty days in a run that touches the start of the
+    sequence (exempt from the minimum); ``work(i)``: i duty days in a normal run;
+    ``edge_off``: days off in a run that touches the start; ``off(j)``: j days off (the last
+    one means "at least the minimum").  Without a cap, the last work state loops and means "at
+    least the minimum".  Every state is final: the end of the period never makes a run too
+    short.
+    """
+
+    cap: int | None
+    low: int
+    low_off: int
+
+    @property
+    def n_edge(self) -> int:
+        return 1 if self.cap is None else self.cap
+
+    @property
+    def n_work(self) -> int:
+        return self.low if self.cap is None else self.cap
+
+    def edge_work(self, i: int) -> int:
+        return i
+
+    def work(self, i: int) -> int:
+        return self.n_edge + i
+
+    @property
+    def edge_off(self) -> int:
+        return self.n_edge + self.n_work + 1
+
+    def off(self, j: int) -> int:
+        return self.edge_off + j
+
+    @property
+    def finals(self) -> list[int]:
+        return list(range(self.off(self.low_off) + 1))
+
+    @property
+    def transitions(self) -> list[tuple[int, int, int]]:
+        t: list[tuple[int, int, int]] = [(0, 0, self.edge_off), (self.edge_off, 0, self.edge_off)]
+        for j in range(1, self.low_off + 1):
+            t.append((self.off(j), 0, self.off(min(j + 1, self.low_off))))
+        if self.n_work == 0:
+            return t  # a cap of zero: never on duty
+        t.append((0, 1, self.edge_work(1)))
+        t.append((self.edge_off, 1, self.work(1)))
+        t.append((self.off(self.low_off), 1, self.work(1)))
+        for i in range(1, self.n_edge + 1):
+            if i < self.n_edge:
+                t.append((self.edge_work(i), 1, self.edge_work(i + 1)))
+            elif self.cap is None:
+                t.append((self.edge_work(i), 1, self.edge_work(i)))
+            t.append((self.edge_work(i), 0, self.off(1)))
+        for i in range(1, self.n_work + 1):
+            if i < self.n_work:
+                t.append((self.work(i), 1, self.work(i + 1)))
+            elif self.cap is None:
+                t.append((self.work(i), 1, self.work(i)))
+            if i >= self.low:
+                t.append((self.work(i), 0, self.off(1)))
+        return t
+
+    def start_after(self, tail: tuple[int, ...]) -> int:
+        """The state the previous period's last days leave (only their last run matters).
+
+        Runs wholly in the previous period are not judged; a run that continues into this
+        period is judged as a whole, and one already past the cap must end at once.
+        """
+        if not tail:
+            return 0
+        value = tail[-1]
+        length = 1
+        while length < len(tail) and tail[-1 - length] == value:
+            length += 1
+        at_edge = length == len(tail)
+        if value and self.n_work == 0:
+            return self.edge_off
+        if value and at_edge:
+            return self.edge_work(min(length, self.n_edge))
+        if value:
+            return self.work(min(length, self.n_work))
+        return self.edge_off if at_edge else self.off(min(length, self.low_off))
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Reports progress and remembers when the best roster was found."""
+
+    def __init__(self, start: float, progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self.start = start
+        self.progress = progress
+        self.solutions = 0
+        self.time_to_best: float | None = None
+        self.callback_error: BaseException | None = None
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        self.time_to_best = time.perf_counter() - self.start
+        if self.progress is None or self.callback_error is not None:
+            return
+        try:
+            self.progress(
+                Progress(
+                    objective=self.objective_value,
+                    best_bound=self.best_objective_bound,
+                    elapsed_s=self.time_to_best,
+                    solutions=self.solutions,
+                )
+            )
+        except Exception as exc:  # a broken progress display must not kill the solve
+            self.callback_error = exc
+
+
+_STATUS: dict[int, m.Status] = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "model_invalid",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+def build_model(problem: Problem, *, sequence_encoding: str = "automaton") -> _Built:
+    """Build (but do not solve) the CP-SAT model; for tests and experiments."""
+    return _Builder(problem, sequence_encoding=sequence_encoding).build()
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = 60.0,
+    seed: int = 0,
+    workers: int = 2,
+    progress: ProgressCallback | None = None,
+    deterministic_time: float | None = None,
+    use_hint: bool = True,
+    sequence_encoding: str = "automaton",
+    log_search: bool = False,
+) -> Solution:
+    """Solve a problem: hard rules always hold, the weighted soft penalties are minimised.
+
+    ``time_limit_s`` bounds the wall time (model building included).  With
+    ``deterministic_time`` the search is also bounded by CP-SAT's deterministic clock and runs
+    interleaved, which makes the result reproducible for the same input, ``seed`` and
+    ``workers`` regardless of machine load (the wall-time limit then only acts as a safety
+    net).  ``progress`` is called with each better roster found.
+    """
+    start = time.perf_counter()
+    findings = presolve.check(problem)
+    built = build_model(problem, sequence_encoding=sequence_encoding)
+    kinds = [k.id for k in problem.duty_kinds]
+    if use_hint:
+        hint = greedy.roster(problem)
+        for (mi, day, ki), var in built.x.items():
+            built.model.add_hint(var, hint[problem.members[mi].id][day] == kinds[ki])
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = max(1, workers)
+    params.random_seed = seed
+    params.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - start), 0.05)
+    params.log_search_progress = log_search
+    if deterministic_time is not None:
+        params.max_deterministic_time = deterministic_time
+        params.interleave_search = True
+    watcher = _Watcher(start, progress)
+    code = solver.solve(built.model, watcher)
+    status = _STATUS.get(code, "unknown")
+    wall = time.perf_counter() - start
+    if status not in ("optimal", "feasible"):
+        if built.trivially_infeasible:
+            findings = findings + tuple(
+                m.Finding("error", "infeasible", text) for text in built.trivially_infeasible
+            )
+        return Solution(
+            status=status,
+            assignments=(),
+            objective=None,
+            best_bound=None,
+            proven_optimal=False,
+            penalties={},
+            uncovered=(),
+            loads=(),
+            findings=findings,
+            time_to_best_s=None,
+            wall_time_s=wall,
+            seed=seed,
+            workers=workers,
+            solutions_found=watcher.solutions,
+        )
+    assignments = tuple(
+        m.Assignment(problem.members[mi].id, day, kinds[ki])
+        for (mi, day, ki), var in sorted(built.x.items())
+        if solver.boolean_value(var)
+    )
+    roster: dict[str, list[str | None]] = {
+        mem.id: [None] * problem.horizon_days for mem in problem.members
+    }
+    for a in assignments:
+        roster[a.member][a.day] = a.kind
+    broken = evaluate.hard_violations(problem, roster)
+    if broken:
+        raise RuntimeError(f"solver roster breaks hard rules: {broken[:3]}")
+    penalties = evaluate.penalties(problem, roster)
+    objective = sum(penalties.values())
+    if objective != round(solver.objective_value):
+        raise RuntimeError(
+            f"model objective {solver.objective_value} differs from the rule evaluation "
+            f"{objective}: {penalties}"
+        )
+    proven = status == "optimal"
+    bound = solver.best_objective_bound
+    return Solution(
+        status=status,
+        assignments=assignments,
+        objective=objective,
+        best_bound=bound if math.isfinite(bound) else None,
+        proven_optimal=proven,
+        penalties=penalties,
+        uncovered=explain.uncovered_needs(problem, roster, proven_optimal=proven),
+        loads=evaluate.loads(problem, roster),
+        findings=findings,
+        time_to_best_s=watcher.time_to_best,
+        wall_time_s=wall,
+        seed=seed,
+        workers=workers,
+        solutions_found=watcher.solutions,
+    )
