@@ -107,9 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             context = browser.new_context(
                 viewport=DESKTOP, device_scale_factor=1, locale=args.language
             )
-            context.add_cookies(
-                [{"name": "django_language", "value": args.language, "url": base}]
-            )
+            context.add_cookies([{"name": "django_language", "value": args.language, "url": base}])
             page = context.new_page()
             sign_in(page, base, args.username, password)
             shoot(page, "home.png")

@@ -73,7 +73,9 @@ def solve_baseline(
         model.add(total <= e.max_minutes)
         model.add(total >= e.min_minutes)
         for d in range(inst.horizon - e.max_consecutive):
-            model.add(sum(works(e.id, d + j) for j in range(e.max_consecutive + 1)) <= e.max_consecutive)
+            model.add(
+                sum(works(e.id, d + j) for j in range(e.max_consecutive + 1)) <= e.max_consecutive
+            )
         for d in range(1, inst.horizon):
             for j in range(1, e.min_consecutive):
                 if d + j < inst.horizon:

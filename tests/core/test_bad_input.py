@@ -34,14 +34,17 @@ UNCLOSED_RING = {
 }
 UNCLOSED_RING_5 = {
     "type": "Polygon",
-    "coordinates": [[[107.7, 29.8], [107.8, 29.8], [107.8, 29.9], [107.7, 29.9],
-                     [107.71, 29.81]]],
+    "coordinates": [[[107.7, 29.8], [107.8, 29.8], [107.8, 29.9], [107.7, 29.9], [107.71, 29.81]]],
 }
 
 
 def township(world: Any, code: str) -> dict[str, Any]:
-    return {"name": "新街道", "level": "township", "stat_division_code": code,
-            "parent": world.a.county.pk}
+    return {
+        "name": "新街道",
+        "level": "township",
+        "stat_division_code": code,
+        "parent": world.a.county.pk,
+    }
 
 
 def _bad_citizen_id(world: Any) -> str:
@@ -54,59 +57,140 @@ def _bad_citizen_id(world: Any) -> str:
 Case = tuple[str, str, Callable[[Any], dict[str, Any]], str]
 
 CASES: list[Case] = [
-    ("division-code-too-short", "jurisdictions",
-     lambda w: township(w, "50023020900"), "stat_division_code"),
-    ("division-code-too-long", "jurisdictions",
-     lambda w: township(w, "5002302090001"), "stat_division_code"),
-    ("division-code-letters", "jurisdictions",
-     lambda w: township(w, "50023020900A"), "stat_division_code"),
-    ("division-code-not-in-parent", "jurisdictions",
-     # a township whose first 6 digits are not its county's (500230)
-     lambda w: township(w, "500232209000"), "stat_division_code"),
-    ("division-code-duplicate", "jurisdictions",
-     lambda w: {**make_payload("jurisdictions", w, "A"),
-                "stat_division_code": w.a.grid.stat_division_code}, "stat_division_code"),
-    ("citizen-id-check-digit", "members",
-     lambda w: {**make_payload("members", w, "A"), "citizen_id_number": _bad_citizen_id(w)},
-     "citizen_id_number"),
-    ("citizen-id-duplicate", "members",
-     lambda w: {**make_payload("members", w, "A"), "citizen_id_number": w.a.citizen_id},
-     "citizen_id_number"),
-    ("geojson-unclosed-ring", "zones",
-     lambda w: {**make_payload("zones", w, "A"), "geometry": UNCLOSED_RING_5}, "geometry"),
-    ("geojson-too-few-positions", "zones",
-     lambda w: {**make_payload("zones", w, "A"), "geometry": UNCLOSED_RING}, "geometry"),
-    ("geojson-boundary-unclosed", "jurisdictions",
-     lambda w: {**make_payload("jurisdictions", w, "A"), "boundary": UNCLOSED_RING_5},
-     "boundary"),
-    ("geojson-not-an-object", "zones",
-     lambda w: {**make_payload("zones", w, "A"), "geometry": [107.7, 29.8]}, "geometry"),
-    ("geojson-not-json", "zones",
-     lambda w: {**make_payload("zones", w, "A"), "geometry": "{not json"}, "geometry"),
-    ("geojson-line-not-object", "routes",
-     lambda w: {**make_payload("routes", w, "A"), "geometry": ["LineString"]}, "geometry"),
-    ("unknown-role", "role-grants",
-     lambda w: {**make_payload("role-grants", w, "A"), "role": "sheriff"}, "role"),
-    ("duplicate-code-item", "code-items",
-     lambda w: {**make_payload("code-items", w, "A"), "code_list": w.a.codeitem.code_list_id,
-                "code": w.a.codeitem.code}, "code"),
-    ("bad-chainage", "segments",
-     lambda w: {**make_payload("segments", w, "A"), "start_m": "K12+34"}, "start_m"),
-    ("end-chainage-before-start", "segments",
-     lambda w: {**make_payload("segments", w, "A"), "start_m": "K20+000",
-                "end_m": "K12+340"}, "end_m"),
-    ("wrong-type-number", "zones",
-     lambda w: {**make_payload("zones", w, "A"), "frequency_count": "many"},
-     "frequency_count"),
-    ("missing-required-field", "organisations",
-     lambda w: {k: v for k, v in make_payload("organisations", w, "A").items() if k != "name"},
-     "name"),
-    ("bad-phone", "organisations",
-     lambda w: {**make_payload("organisations", w, "A"), "contact_phone": "12345"},
-     "contact_phone"),
-    ("coordinates-outside-china", "key-places",
-     lambda w: {**make_payload("key-places", w, "A"), "longitude": 2.35, "latitude": 48.85},
-     "longitude"),
+    (
+        "division-code-too-short",
+        "jurisdictions",
+        lambda w: township(w, "50023020900"),
+        "stat_division_code",
+    ),
+    (
+        "division-code-too-long",
+        "jurisdictions",
+        lambda w: township(w, "5002302090001"),
+        "stat_division_code",
+    ),
+    (
+        "division-code-letters",
+        "jurisdictions",
+        lambda w: township(w, "50023020900A"),
+        "stat_division_code",
+    ),
+    (
+        "division-code-not-in-parent",
+        "jurisdictions",
+        # a township whose first 6 digits are not its county's (500230)
+        lambda w: township(w, "500232209000"),
+        "stat_division_code",
+    ),
+    (
+        "division-code-duplicate",
+        "jurisdictions",
+        lambda w: {
+            **make_payload("jurisdictions", w, "A"),
+            "stat_division_code": w.a.grid.stat_division_code,
+        },
+        "stat_division_code",
+    ),
+    (
+        "citizen-id-check-digit",
+        "members",
+        lambda w: {**make_payload("members", w, "A"), "citizen_id_number": _bad_citizen_id(w)},
+        "citizen_id_number",
+    ),
+    (
+        "citizen-id-duplicate",
+        "members",
+        lambda w: {**make_payload("members", w, "A"), "citizen_id_number": w.a.citizen_id},
+        "citizen_id_number",
+    ),
+    (
+        "geojson-unclosed-ring",
+        "zones",
+        lambda w: {**make_payload("zones", w, "A"), "geometry": UNCLOSED_RING_5},
+        "geometry",
+    ),
+    (
+        "geojson-too-few-positions",
+        "zones",
+        lambda w: {**make_payload("zones", w, "A"), "geometry": UNCLOSED_RING},
+        "geometry",
+    ),
+    (
+        "geojson-boundary-unclosed",
+        "jurisdictions",
+        lambda w: {**make_payload("jurisdictions", w, "A"), "boundary": UNCLOSED_RING_5},
+        "boundary",
+    ),
+    (
+        "geojson-not-an-object",
+        "zones",
+        lambda w: {**make_payload("zones", w, "A"), "geometry": [107.7, 29.8]},
+        "geometry",
+    ),
+    (
+        "geojson-not-json",
+        "zones",
+        lambda w: {**make_payload("zones", w, "A"), "geometry": "{not json"},
+        "geometry",
+    ),
+    (
+        "geojson-line-not-object",
+        "routes",
+        lambda w: {**make_payload("routes", w, "A"), "geometry": ["LineString"]},
+        "geometry",
+    ),
+    (
+        "unknown-role",
+        "role-grants",
+        lambda w: {**make_payload("role-grants", w, "A"), "role": "sheriff"},
+        "role",
+    ),
+    (
+        "duplicate-code-item",
+        "code-items",
+        lambda w: {
+            **make_payload("code-items", w, "A"),
+            "code_list": w.a.codeitem.code_list_id,
+            "code": w.a.codeitem.code,
+        },
+        "code",
+    ),
+    (
+        "bad-chainage",
+        "segments",
+        lambda w: {**make_payload("segments", w, "A"), "start_m": "K12+34"},
+        "start_m",
+    ),
+    (
+        "end-chainage-before-start",
+        "segments",
+        lambda w: {**make_payload("segments", w, "A"), "start_m": "K20+000", "end_m": "K12+340"},
+        "end_m",
+    ),
+    (
+        "wrong-type-number",
+        "zones",
+        lambda w: {**make_payload("zones", w, "A"), "frequency_count": "many"},
+        "frequency_count",
+    ),
+    (
+        "missing-required-field",
+        "organisations",
+        lambda w: {k: v for k, v in make_payload("organisations", w, "A").items() if k != "name"},
+        "name",
+    ),
+    (
+        "bad-phone",
+        "organisations",
+        lambda w: {**make_payload("organisations", w, "A"), "contact_phone": "12345"},
+        "contact_phone",
+    ),
+    (
+        "coordinates-outside-china",
+        "key-places",
+        lambda w: {**make_payload("key-places", w, "A"), "longitude": 2.35, "latitude": 48.85},
+        "longitude",
+    ),
 ]
 
 
@@ -128,8 +212,9 @@ def assert_field_error(response: Any, field: str) -> None:
     assert named[0]["label"], body
 
 
-@pytest.mark.parametrize(("slug", "build", "field"),
-                         [pytest.param(c[1], c[2], c[3], id=c[0]) for c in CASES])
+@pytest.mark.parametrize(
+    ("slug", "build", "field"), [pytest.param(c[1], c[2], c[3], id=c[0]) for c in CASES]
+)
 def test_api_create_refuses_and_writes_nothing(
     world: Any, login: Any, slug: str, build: Callable[[Any], dict[str, Any]], field: str
 ) -> None:
@@ -158,8 +243,7 @@ def test_same_division_code_twice_second_is_refused(world: Any, login: Any) -> N
     payload = make_payload("jurisdictions", world, "A", n=12)
     assert send(client, "post", api_url("jurisdictions"), payload).status_code == 201
     before = counts("jurisdictions")
-    response = send(client, "post", api_url("jurisdictions"),
-                    {**payload, "name": "另一个网格"})
+    response = send(client, "post", api_url("jurisdictions"), {**payload, "name": "另一个网格"})
     assert_field_error(response, "stat_division_code")
     assert counts("jurisdictions") == before
 
@@ -169,12 +253,23 @@ def test_same_division_code_twice_second_is_refused(world: Any, login: Any) -> N
     [
         pytest.param("segments", "segment", {"end_m": "K1+000"}, "end_m", id="chainage-order"),
         pytest.param("segments", "segment", {"start_m": "K12+34"}, "start_m", id="chainage"),
-        pytest.param("jurisdictions", "grid", {"stat_division_code": "500231100200001"},
-                     "stat_division_code", id="code-outside-parent"),
-        pytest.param("zones", "zone", {"geometry": UNCLOSED_RING_5}, "geometry",
-                     id="unclosed-ring"),
-        pytest.param("members", "member", {"citizen_id_number": "50023019850517123"},
-                     "citizen_id_number", id="citizen-id-length"),
+        pytest.param(
+            "jurisdictions",
+            "grid",
+            {"stat_division_code": "500231100200001"},
+            "stat_division_code",
+            id="code-outside-parent",
+        ),
+        pytest.param(
+            "zones", "zone", {"geometry": UNCLOSED_RING_5}, "geometry", id="unclosed-ring"
+        ),
+        pytest.param(
+            "members",
+            "member",
+            {"citizen_id_number": "50023019850517123"},
+            "citizen_id_number",
+            id="citizen-id-length",
+        ),
     ],
 )
 def test_api_update_refuses_and_writes_nothing(
@@ -207,8 +302,10 @@ def test_page_form_refuses_bad_division_code_and_writes_nothing(world: Any, logi
 def test_page_form_refuses_bad_chainage_and_writes_nothing(world: Any, login: Any) -> None:
     client = login("township_staff")
     before = counts("segments")
-    data = as_form_data("segments", {**make_payload("segments", world, "A"),
-                                     "start_m": "K20+000", "end_m": "K12+340"})
+    data = as_form_data(
+        "segments",
+        {**make_payload("segments", world, "A"), "start_m": "K20+000", "end_m": "K12+340"},
+    )
     response = client.post(page_url("segments", action="new"), data)
     assert response.status_code == 200
     assert "end_m" in response.context["form"].errors
@@ -249,8 +346,7 @@ def test_error_messages_are_chinese_by_default(world: Any, login: Any) -> None:
     for _id, slug, build, field in CASES:
         if slug != "segments":
             continue
-        response = send(client, "post", api_url(slug), build(world),
-                        HTTP_ACCEPT_LANGUAGE="zh-hans")
+        response = send(client, "post", api_url(slug), build(world), HTTP_ACCEPT_LANGUAGE="zh-hans")
         assert response.status_code == 422
         assert CJK.search(response.json()["detail"])
         for message in error_fields(response)[field]:

@@ -46,8 +46,9 @@ def _cases() -> list[Any]:
         for key in REGISTRY:
             for side in SIDES:
                 for action in ACTIONS:
-                    cases.append(pytest.param(role, key, side, action,
-                                              id=f"{role}-{key}-{side}-{action}"))
+                    cases.append(
+                        pytest.param(role, key, side, action, id=f"{role}-{key}-{side}-{action}")
+                    )
     return cases
 
 
@@ -78,16 +79,11 @@ def snapshot_side(world: Any, side: str) -> dict[str, Any]:
         model = rt.model
         if not jurisdictional(model):
             continue
-        qs = model.objects.filter(**{f"{model.scope_path}__startswith": county.path}).order_by(
-            "pk"
-        )
+        qs = model.objects.filter(**{f"{model.scope_path}__startswith": county.path}).order_by("pk")
         snap[key] = list(qs.values())
         for m2m in model._meta.many_to_many:
-            snap[f"{key}.{m2m.name}"] = sorted(qs.values_list("pk", f"{m2m.name}__pk"),
-                                               key=repr)
-    snap["audit"] = AuditEvent.objects.filter(
-        jurisdiction_path__startswith=county.path
-    ).count()
+            snap[f"{key}.{m2m.name}"] = sorted(qs.values_list("pk", f"{m2m.name}__pk"), key=repr)
+    snap["audit"] = AuditEvent.objects.filter(jurisdiction_path__startswith=county.path).count()
     return snap
 
 
@@ -115,8 +111,11 @@ def test_matrix(world: Any, login: Any, role_key: str, key: str, side: str, acti
         detail = client.get(api_url(rt.slug, target.pk))
         listing = client.get(api_url(rt.slug), {"page_size": 500})
         assert listing.status_code in (200, 403, 404)
-        ids = {r["id"] for r in listing.json().get("results", [])} if listing.status_code == 200 \
+        ids = (
+            {r["id"] for r in listing.json().get("results", [])}
+            if listing.status_code == 200
             else set()
+        )
         if expect_ok:
             assert detail.status_code == 200, detail.content
             assert detail.json()["id"] == target.pk
@@ -266,8 +265,9 @@ def test_record_moved_outside_scope_is_refused(world: Any, login: Any) -> None:
     """After a write the record must still be inside the actor's scope (rule 3)."""
     client = login("township_staff")
     org = world.a.organisation
-    response = send(client, "patch", api_url("organisations", org.pk),
-                    {"jurisdiction": world.b.township.pk})
+    response = send(
+        client, "patch", api_url("organisations", org.pk), {"jurisdiction": world.b.township.pk}
+    )
     assert response.status_code == 422
     org.refresh_from_db()
     assert org.jurisdiction_id == world.a.township.pk

@@ -49,3 +49,21 @@ def test_wrong_password_gets_no_token() -> None:
     )
     assert response.status_code == 401
     assert not ApiToken.objects.exists()
+
+
+def test_token_sign_in_is_rate_limited(settings: object) -> None:
+    create_user(actor=None, username="phone_user3", password=PASSWORD)
+    client = Client()
+    for _ in range(5):
+        client.post(
+            "/api/v1/auth/tokens",
+            {"username": "phone_user3", "password": "guess"},
+            content_type="application/json",
+        )
+    refused = client.post(
+        "/api/v1/auth/tokens",
+        {"username": "phone_user3", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert refused.status_code == 429
+    assert not ApiToken.objects.exists()

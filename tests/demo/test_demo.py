@@ -8,6 +8,7 @@ transaction, so the world is back for the next test after the rollback.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from typing import Any
 
@@ -161,8 +162,13 @@ def test_teams(logins: list[tuple[str, str]]) -> None:
     assert guards.members.count() == 7
 
     kinds = set(Team.objects.values_list("kind__code", flat=True))
-    assert kinds == {"part_time_patrol", "guard_team", "rail_protection", "red_armband",
-                     "mediators"}
+    assert kinds == {
+        "part_time_patrol",
+        "guard_team",
+        "rail_protection",
+        "red_armband",
+        "mediators",
+    }
     assert Organisation.objects.filter(kind__code="school").count() == 2
 
 
@@ -170,7 +176,9 @@ def test_areas(logins: list[tuple[str, str]]) -> None:
     zones = {z.kind.code: z for z in Zone.objects.all()}
     assert set(zones) == {"town_centre", "enterprise", "mountain", "railway_corridor"}
     assert (zones["town_centre"].frequency_count, zones["town_centre"].frequency_period) == (
-        1, "day")
+        1,
+        "day",
+    )
     assert zones["enterprise"].frequency_period == "week"
     assert zones["mountain"].frequency_period == "month"
     assert all(z.geometry and z.villages.exists() for z in zones.values())
@@ -186,7 +194,7 @@ def test_areas(logins: list[tuple[str, str]]) -> None:
     railway = Segment.objects.filter(line_kind="railway").order_by("start_m")
     assert railway.count() == 3
     assert railway[0].chainage_display.startswith("K261+160")
-    for before, after in zip(railway, railway[1:], strict=False):
+    for before, after in itertools.pairwise(railway):
         assert before.end_m == after.start_m
     for segment in Segment.objects.all():
         assert segment.section_chief is not None and segment.rail_section_chief
@@ -214,8 +222,9 @@ def test_logins(logins: list[tuple[str, str]]) -> None:
         assert user is not None, username
         validate_password(DEMO_PASSWORD, user)
         grants = RoleGrant.objects.filter(user=user).select_related("role", "jurisdiction", "team")
-        assert [(g.role.key, g.jurisdiction.name, g.team.name if g.team else None)
-                for g in grants] == [(role, place, team)]
+        assert [
+            (g.role.key, g.jurisdiction.name, g.team.name if g.team else None) for g in grants
+        ] == [(role, place, team)]
         assert grants[0].role.name == label
         if username != "admin":
             assert user.first_name and not user.is_superuser

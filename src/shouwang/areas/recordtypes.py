@@ -1,5 +1,7 @@
 """Record types of the areas app."""
 
+from django.utils.translation import gettext_lazy as _
+
 from shouwang.areas import services
 from shouwang.areas.forms import KeyPlaceForm, PostForm, RouteForm, SegmentForm, ZoneForm
 from shouwang.areas.models import KeyPlace, Post, Route, Segment, Zone
@@ -64,6 +66,7 @@ register(
             "note",
         ],
         select_related=["jurisdiction", "section_chief"],
+        extra_labels={"chainage_display": _("chainage"), "length_km": _("length (km)")},
         section="areas",
         on_map=True,
     )

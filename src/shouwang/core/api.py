@@ -4,6 +4,7 @@ Handlers are thin: they parse, call a service, and shape the answer. Missing and
 records both answer 404; invalid input answers 422 with field-level messages.
 """
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -264,7 +265,8 @@ def list_divisions(request: HttpRequest, parent: str = "", q: str = "", level: s
         found = divisions.search(q, level or None, limit=50)
     else:
         found = divisions.children(parent or None)
-    return [{**d.__dict__, "full_name": divisions.full_name(d.code)} for d in found]
+    # Division is a slotted dataclass: it has no __dict__.
+    return [{**dataclasses.asdict(d), "full_name": divisions.full_name(d.code)} for d in found]
 
 
 class AuditOut(Schema):
@@ -347,12 +349,13 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Sign a phone in: exchange a username and password for a revocable API token."""
     from django.contrib.auth import authenticate
 
+    from shouwang.core.auth import client_address, too_many_failures
     from shouwang.core.services import issue_api_token
 
-    try:
-        user = authenticate(request, username=payload.username, password=payload.password)
-    except PermissionDenied:
+    # authenticate() swallows the backend's refusal, so the limit is checked here for a 429.
+    if too_many_failures(payload.username, client_address(request)):
         return Status(429, {"detail": _("Too many failed sign-ins. Please wait 15 minutes.")})
+    user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         return Status(401, {"detail": _("Wrong username or password.")})
     token, raw = issue_api_token(actor=user, name=payload.device_name)

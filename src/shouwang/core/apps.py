@@ -14,3 +14,9 @@ class CoreConfig(AppConfig):
         from shouwang.core.reference import seed_reference_data
 
         post_migrate.connect(seed_reference_data, sender=self)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from shouwang.core.audit import record_sign_in
+
+        user_logged_in.connect(record_sign_in, dispatch_uid="shouwang-audit-sign-in")

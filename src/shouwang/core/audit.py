@@ -17,7 +17,6 @@ from shouwang.core.models import AuditEvent
 # code → human label. Generic record actions are registered per record type by the registry.
 ACTIONS: dict[str, Promise | str] = {
     "core.user.login": _("Signed in"),
-    "core.user.login_refused": _("Sign-in refused (too many failures)"),
     "core.user.created": _("User created"),
     "core.apitoken.created": _("API token issued"),
     "core.apitoken.revoked": _("API token revoked"),
@@ -127,3 +126,8 @@ def history_for(instance: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         target_type=instance._meta.label_lower, target_id=str(instance.pk)
     ).select_related("actor")
+
+
+def record_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Sign-ins are audited (who, when, from which request)."""
+    record_event("core.user.login", actor=user, target=user)

@@ -279,6 +279,7 @@ class RoleGrant(models.Model):
     class Meta:
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
+        ordering = ["jurisdiction__stat_division_code", "user__username", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "role", "jurisdiction", "team"],

@@ -134,8 +134,14 @@ def update_record(
         locked = get_for(model, actor, instance.pk, "change")
         locked = model.objects.select_for_update().get(pk=locked.pk)  # type: ignore[attr-defined]
         before = snapshot(locked)
-        merged = current_data(locked, form_class) if partial else {}
-        merged.update(data)
+        if hasattr(data, "getlist"):
+            # A page form posts every field (an unticked box or emptied multi-select is just
+            # absent), so it is never merged; dict.update() would also copy the QueryDict's
+            # internal value lists.
+            merged: Any = data
+        else:
+            merged = current_data(locked, form_class) if partial else {}
+            merged.update(data)
         form = form_class(data=merged, files=files, instance=locked, actor=actor)
         if not form.is_valid():
             raise _form_errors(form)

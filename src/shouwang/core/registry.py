@@ -35,6 +35,8 @@ class RecordType:
     prefetch: list[str] = field(default_factory=list)
     section: str = "records"
     on_map: bool = False
+    # Labels of computed (non-field) attributes shown on pages.
+    extra_labels: dict[str, Any] = field(default_factory=dict)
     # Template fragment rendered below the fields on the detail page (optional).
     detail_extra: str | None = None
 

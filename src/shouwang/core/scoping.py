@@ -108,3 +108,10 @@ def in_scope(instance: models.Model, user: Any, action: Action) -> bool:
     """Whether a saved record lies inside the user's scope for `action`."""
     manager = type(instance).objects  # type: ignore[attr-defined]
     return bool(manager.visible_to(user, action).filter(pk=instance.pk).exists())
+
+
+def may_see_sensitive(user: Any) -> bool:
+    """Whether any of the user's roles may reveal full identity numbers (each reveal is logged)."""
+    return bool(getattr(user, "is_superuser", False)) or any(
+        g.role.sees_sensitive for g in user_grants(user)
+    )

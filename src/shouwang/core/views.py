@@ -20,8 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from shouwang.core import registry
 from shouwang.core.audit import history_for, label_for
+from shouwang.core.auth import client_address, too_many_failures
 from shouwang.core.records import NON_FIELD, RecordInvalid
-from shouwang.core.scoping import can, get_for, user_grants
+from shouwang.core.scoping import can, get_for, may_see_sensitive, user_grants
 from shouwang.core.serialize import to_dict
 
 
@@ -81,6 +82,9 @@ def _column_labels(rt: registry.RecordType) -> list[Any]:
         try:
             labels.append(getattr(rt.model._meta.get_field(name), "verbose_name", name))
         except Exception:
+            if name in rt.extra_labels:
+                labels.append(rt.extra_labels[name])
+                continue
             form_field = rt.form.base_fields.get(name.replace("_display", "_m"))
             labels.append(
                 _("chainage") if "chainage" in name else getattr(form_field, "label", name)
@@ -124,7 +128,7 @@ def _detail_rows(rt: registry.RecordType, obj: models.Model) -> list[tuple[Any, 
         except Exception:
             field = None
             form_field = rt.form.base_fields.get(name)
-            label = form_field.label if form_field else name
+            label = rt.extra_labels.get(name) or (form_field.label if form_field else name)
         value = data.get(name)
         display = data["labels"].get(name)
         link = None
@@ -177,6 +181,7 @@ def record_detail(request: HttpRequest, key: str, pk: int) -> HttpResponse:
             .filter(pk=obj.pk)
             .exists(),
             "extra_template": rt.detail_extra,
+            "may_reveal_sensitive": may_see_sensitive(request.user),
         },
     )
 
@@ -290,6 +295,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
                     "key_place": str(_("Key places")),
                     "segment": str(_("Segments")),
                     "route": str(_("Patrol routes")),
+                    "organisation": str(_("Organisations")),
                 },
                 ensure_ascii=False,
             ),
@@ -315,6 +321,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
     """Everything drawable in the user's scope, as one GeoJSON FeatureCollection."""
     from shouwang.areas.models import KeyPlace, Route, Segment, Zone
     from shouwang.core.models import Jurisdiction
+    from shouwang.forces.models import Organisation
 
     user = request.user
     features = [
@@ -332,6 +339,19 @@ def map_data(request: HttpRequest) -> JsonResponse:
     features += [
         _feature(r.geometry, "route", r, "routes", r.get_patrol_method_display())
         for r in Route.objects.visible_to(user).exclude(geometry=None)
+    ]
+    features += [
+        _feature(
+            {"type": "Point", "coordinates": [o.longitude, o.latitude]},
+            "organisation",
+            o,
+            "organisations",
+            str(o.kind),
+        )
+        for o in Organisation.objects.visible_to(user)
+        .select_related("kind")
+        .exclude(longitude=None)
+        .exclude(latitude=None)
     ]
     features += [
         _feature(
@@ -354,13 +374,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().post(request, *args, **kwargs)
-        except PermissionDenied:
-            form = self.get_form()
-            form.errors.clear()
+        # django.contrib.auth.authenticate() swallows the backend's PermissionDenied (the form
+        # would only say "wrong password"), so the limit is checked here to answer 429.
+        username = str(request.POST.get("username", ""))
+        if username and too_many_failures(username, client_address(request)):
+            form = self.get_form_class()(request)  # unbound: no further password check
+            form.cleaned_data = {}
             form.add_error(None, _("Too many failed sign-ins. Please wait 15 minutes."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required

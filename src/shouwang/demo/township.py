@@ -29,6 +29,7 @@ from shouwang.demo import data
 from shouwang.forces import services as forces
 from shouwang.forces.models import Member, Organisation, Team
 
+# Printed by `shouwang demo` for every demo login; passes the password validators.
 DEMO_PASSWORD = "shouwang-demo"
 ADMIN_USERNAME = "admin"
 

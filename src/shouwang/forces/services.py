@@ -10,7 +10,7 @@ from django.db import transaction
 
 from shouwang.core import records
 from shouwang.core.audit import record_event
-from shouwang.core.scoping import get_for, user_grants
+from shouwang.core.scoping import get_for, may_see_sensitive
 from shouwang.forces.forms import MemberForm, OrganisationForm, TeamForm
 from shouwang.forces.models import Member, Organisation, Team
 
@@ -70,16 +70,9 @@ def delete_member(member: Member, *, actor: Any) -> None:
     records.delete_record(member, actor=actor)
 
 
-def may_reveal_sensitive(actor: Any) -> bool:
-    """Whether any of the actor's roles may see full identity numbers."""
-    return bool(getattr(actor, "is_superuser", False)) or any(
-        g.role.sees_sensitive for g in user_grants(actor)
-    )
-
-
 def reveal_citizen_id(member: Member, *, actor: Any, reason: str = "") -> str:
     """Return the full identity number to a permitted role, and log that it was seen."""
-    if not may_reveal_sensitive(actor):
+    if not may_see_sensitive(actor):
         raise PermissionDenied
     with transaction.atomic():
         member = get_for(Member, actor, member.pk, "view")

@@ -48,7 +48,7 @@ class CurtoisFormatError(ValueError):
     """The text is not a well-formed instance of the format."""
 
 
-class NotMappable(Exception):  # noqa: N818 - the benchmark's own wording: "not mappable"
+class NotMappable(Exception):
     """The instance states a rule the engine cannot express exactly."""
 
     def __init__(self, reason: str) -> None:
@@ -225,10 +225,10 @@ def parse(text: str) -> CurtoisInstance:
 
     cover: list[CurtoisCover] = []
     for number, row in sections.get(COVER, []):
-        day, shift_id, *values = _fields(row, 5, number, COVER)
+        day, shift_id, *cover_fields = _fields(row, 5, number, COVER)
         if shift_id not in known_shifts:
             raise CurtoisFormatError(f"line {number}: unknown shift {shift_id!r}")
-        req, under, over = (_int(v, number, "cover value") for v in values)
+        req, under, over = (_int(v, number, "cover value") for v in cover_fields)
         cover.append(
             CurtoisCover(check_day(_int(day, number, "day"), number), shift_id, req, under, over)
         )
@@ -452,19 +452,19 @@ def check(instance_text: str, roster: Mapping[str, Sequence[str | None]]) -> Che
             if line[d] and line[d + 1] in cannot_follow[line[d]]:
                 bad.append(f"{emp}: {line[d + 1]} on day {d + 1} after {line[d]}")
     for row in sec.get("SECTION_DAYS_OFF", []):
-        for day in row[1:]:
-            if day and shift_on(row[0], int(day)):
-                bad.append(f"{row[0]}: works on fixed day off {day}")
+        for text in row[1:]:
+            if text and shift_on(row[0], int(text)):
+                bad.append(f"{row[0]}: works on fixed day off {text}")
 
     total = 0
-    for emp, day, s, weight in sec.get("SECTION_SHIFT_ON_REQUESTS", []):
-        if shift_on(emp, int(day)) != s:
+    for emp, r_day, r_shift, weight in sec.get("SECTION_SHIFT_ON_REQUESTS", []):
+        if shift_on(emp, int(r_day)) != r_shift:
             total += int(weight)
-    for emp, day, s, weight in sec.get("SECTION_SHIFT_OFF_REQUESTS", []):
-        if shift_on(emp, int(day)) == s:
+    for emp, r_day, r_shift, weight in sec.get("SECTION_SHIFT_OFF_REQUESTS", []):
+        if shift_on(emp, int(r_day)) == r_shift:
             total += int(weight)
-    for day, s, need, under, over in sec.get("SECTION_COVER", []):
-        have = sum(1 for emp in staff_ids if shift_on(emp, int(day)) == s)
+    for c_day, c_shift, need, under, over in sec.get("SECTION_COVER", []):
+        have = sum(1 for emp in staff_ids if shift_on(emp, int(c_day)) == c_shift)
         if have < int(need):
             total += (int(need) - have) * int(under)
         else:

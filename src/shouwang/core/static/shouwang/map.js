@@ -56,13 +56,14 @@
   }
 
   // ---- Map drawing ----
-  var LAYER_ORDER = ["jurisdiction", "zone", "segment", "route", "key_place"];
+  var LAYER_ORDER = ["jurisdiction", "zone", "segment", "route", "organisation", "key_place"];
   var DEFAULT_COLORS = {
     zone: "#2563eb",
     jurisdiction: "#6b7280",
     segment: "#d97706",
     route: "#16a34a",
-    key_place: "#dc2626"
+    key_place: "#dc2626",
+    organisation: "#7c3aed"
   };
 
   function styleFor(layer, color) {
@@ -77,6 +78,7 @@
       case "route":
         return { color: c, weight: 3, opacity: 0.9, dashArray: "10 8" };
       case "key_place":
+      case "organisation":
         return { color: "#fff", weight: 2, fillColor: c, fillOpacity: 0.95, radius: 7 };
       default:
         return { color: c, weight: 2, fillOpacity: 0.15 };
