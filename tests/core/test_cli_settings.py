@@ -12,7 +12,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, tmp: Path) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, tmp: Path
+) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     full_env["SHOUWANG_DATA_DIR"] = str(tmp)
     full_env.pop("DATABASE_URL", None)
@@ -69,6 +71,7 @@ def test_migrate_then_createadmin(tmp_path: Path) -> None:
     again = run_cli("createadmin", "--username", "chief", env=env, tmp=tmp_path)
     assert again.returncode == 1
     assert "already exists" in again.stderr
-    weak = run_cli("createadmin", "--username", "weak", env={"SHOUWANG_ADMIN_PASSWORD": "123"},
-                   tmp=tmp_path)
+    weak = run_cli(
+        "createadmin", "--username", "weak", env={"SHOUWANG_ADMIN_PASSWORD": "123"}, tmp=tmp_path
+    )
     assert weak.returncode == 1

@@ -33,9 +33,7 @@ def test_token_issue_use_and_revoke() -> None:
     assert me.status_code == 200
     assert me.json()["username"] == "phone_user"
 
-    revoked = client.delete(
-        f"/api/v1/auth/tokens/{stored.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}"
-    )
+    revoked = client.delete(f"/api/v1/auth/tokens/{stored.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert revoked.status_code == 204
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
 

@@ -141,7 +141,10 @@ def test_cap_per_duty_kind() -> None:
 
 def test_max_duties_in_period_from_employment_type() -> None:
     p = problem(
-        [Member("v", employment_type="volunteer"), Member("w", employment_type="volunteer", max_duties=3)],
+        [
+            Member("v", employment_type="volunteer"),
+            Member("w", employment_type="volunteer", max_duties=3),
+        ],
         every_day("day", 5, required=2),
         days=5,
         employment_caps={"volunteer": EmploymentCaps(max_duties=1)},
@@ -366,7 +369,9 @@ def test_fair_weekends_within_an_employment_type() -> None:
     )
     s = run(p)
     assert [load.weekend_days for load in s.loads] == [2, 2]
-    unfair = replace(p, members=(p.members[0], replace(p.members[1], days_off=frozenset({5, 6, 12}))))
+    unfair = replace(
+        p, members=(p.members[0], replace(p.members[1], days_off=frozenset({5, 6, 12})))
+    )
     s2 = run(unfair)
     assert s2.penalties[m.FAIR_WEEKENDS] == 2 * 2  # 3 against 1
 

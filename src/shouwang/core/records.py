@@ -54,7 +54,21 @@ class RecordForm(forms.ModelForm):
 
 
 def _form_errors(form: forms.BaseForm) -> RecordInvalid:
-    return RecordInvalid({k: [str(m) for m in v] for k, v in form.errors.items()})
+    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+    # A clash with a unique constraint over several fields (e.g. jurisdiction + name) is reported
+    # by Django as a form-wide error; name the field the user would change instead.
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    for constraint in getattr(getattr(model, "_meta", None), "constraints", []):
+        message = str(getattr(constraint, "violation_error_message", "") or "")
+        fields = list(getattr(constraint, "fields", []) or [])
+        if message and fields and message in errors.get(NON_FIELD, []):
+            target = next((f for f in reversed(fields) if f in form.fields), None)
+            if target is not None:
+                errors[NON_FIELD].remove(message)
+                errors.setdefault(target, []).append(message)
+    if NON_FIELD in errors and not errors[NON_FIELD]:
+        del errors[NON_FIELD]
+    return RecordInvalid(errors)
 
 
 def current_data(instance: models.Model, form_class: type[forms.ModelForm]) -> dict[str, Any]:
