@@ -25,7 +25,10 @@ Modelling choices (each one a measurable gain on the public benchmark, see
 
 from __future__ import annotations
 
+import logging
 import math
+import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +40,8 @@ from shouwang.rostering.solver import model as m
 from shouwang.rostering.solver.model import Problem, Progress, Solution
 
 ProgressCallback = Callable[[Progress], None]
+
+_log = logging.getLogger(__name__)
 
 #: An element of a member's work sequence: a literal, or a 0/1 constant from the history.
 _Lit = cp_model.IntVar | int
@@ -457,32 +462,16 @@ class _RunAutomaton:
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
-    """Reports progress and remembers when the best roster was found."""
+    """Counts solutions of one CP-SAT run and hands each one to the search."""
 
-    def __init__(self, start: float, progress: ProgressCallback | None) -> None:
+    def __init__(self, on_solution: Callable[[float], None]) -> None:
         super().__init__()
-        self.start = start
-        self.progress = progress
+        self.on_solution = on_solution
         self.solutions = 0
-        self.time_to_best: float | None = None
-        self.callback_error: BaseException | None = None
 
     def on_solution_callback(self) -> None:
         self.solutions += 1
-        self.time_to_best = time.perf_counter() - self.start
-        if self.progress is None or self.callback_error is not None:
-            return
-        try:
-            self.progress(
-                Progress(
-                    objective=self.objective_value,
-                    best_bound=self.best_objective_bound,
-                    elapsed_s=self.time_to_best,
-                    solutions=self.solutions,
-                )
-            )
-        except Exception as exc:  # a broken progress display must not kill the solve
-            self.callback_error = exc
+        self.on_solution(self.objective_value)
 
 
 _STATUS: dict[object, m.Status] = {
@@ -493,10 +482,294 @@ _STATUS: dict[object, m.Status] = {
     cp_model.UNKNOWN: "unknown",
 }
 
+Key = tuple[int, int, int]
 
-def build_model(problem: Problem, *, sequence_encoding: str = "automaton") -> _Built:
+#: Share of the budget the whole-model search gets before neighbourhood search takes over.
+FULL_PHASE_SHARE = 0.3
+NEIGHBOURHOODS = ("members", "days", "block", "shortfall")
+
+
+def build_model(problem: Problem, *, sequence_encoding: str = "clauses") -> _Built:
     """Build (but do not solve) the CP-SAT model; for tests and experiments."""
     return _Builder(problem, sequence_encoding=sequence_encoding).build()
+
+
+class _Search:
+    """Whole-model CP-SAT first, then large-neighbourhood search over roster-shaped pieces.
+
+    Phase 1 runs CP-SAT on the whole model (LP-heavy workers: the bound is what proves small
+    months optimal).  If time remains and optimality is not proven, phase 2 repeatedly frees a
+    piece of the roster (some members' whole month, a few days for everyone, a block of
+    members × days, or the members and days around a shortfall), fixes the rest to the best
+    roster, and lets CP-SAT re-optimise that piece; piece sizes adapt to how quickly pieces are
+    solved.  Every step is driven by the seed; with a deterministic budget the whole search
+    is reproducible.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        built: _Built,
+        *,
+        start: float,
+        time_limit_s: float,
+        deterministic_time: float | None,
+        seed: int,
+        workers: int,
+        progress: ProgressCallback | None,
+        log_search: bool,
+        parameters: Mapping[str, object] | None,
+    ) -> None:
+        self.p = problem
+        self.built = built
+        self.start = start
+        self.deadline = start + time_limit_s
+        self.time_limit_s = time_limit_s
+        self.dtime_total = deterministic_time
+        self.dtime_used = 0.0
+        self.seed = seed
+        self.workers = max(1, workers)
+        self.progress = progress
+        self.progress_error: BaseException | None = None
+        self.log_search = log_search
+        self.parameters = dict(parameters or {})
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible search, not cryptography
+        self.best: dict[Key, int] | None = None
+        #: Values of every model variable in the best roster (a complete hint for pieces).
+        self.best_values: list[int] = []
+        self.best_objective: int | None = None
+        self.bound = -math.inf
+        self.status: m.Status = "unknown"
+        self.solutions = 0
+        self.time_to_best: float | None = None
+        keys = sorted(built.x)
+        self.keys = keys
+        self.by_member: dict[int, list[Key]] = {}
+        self.by_day: dict[int, list[Key]] = {}
+        for key in keys:
+            self.by_member.setdefault(key[0], []).append(key)
+            self.by_day.setdefault(key[1], []).append(key)
+        start_share = min(0.5, 1500 / max(len(keys), 1))
+        self.difficulty = dict.fromkeys(NEIGHBOURHOODS, max(start_share, 0.02))
+        self.full_share = FULL_PHASE_SHARE
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def wall_left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def dtime_left(self) -> float | None:
+        if self.dtime_total is None:
+            return None
+        return self.dtime_total - self.dtime_used
+
+    def report(self, objective: float) -> None:
+        """A better roster was found: remember when, and tell the caller."""
+        self.solutions += 1
+        self.time_to_best = self.elapsed()
+        if self.progress is None or self.progress_error is not None:
+            return
+        try:
+            self.progress(
+                Progress(
+                    objective=objective,
+                    best_bound=self.bound if math.isfinite(self.bound) else 0.0,
+                    elapsed_s=self.time_to_best,
+                    solutions=self.solutions,
+                )
+            )
+        except Exception as exc:  # a broken progress display must not break the solve
+            self.progress_error = exc
+
+    def configure(
+        self, solver: cp_model.CpSolver, *, wall: float, dtime: float | None, seed: int
+    ) -> None:
+        params = solver.parameters
+        params.num_workers = self.workers
+        params.random_seed = seed
+        params.max_time_in_seconds = max(wall, 0.01)
+        params.log_search_progress = self.log_search
+        # LP-heavy search: the linear relaxation of the demand and run rules is tight, and
+        # it is what proves small months optimal and solves neighbourhoods quickly.
+        params.subsolvers.append("max_lp")
+        if dtime is not None:
+            params.max_deterministic_time = max(dtime, 0.001)
+            params.interleave_search = True
+        for key, value in self.parameters.items():
+            field_value = getattr(params, key)
+            if isinstance(value, list | tuple):
+                del field_value[:]
+                field_value.extend(value)
+            else:
+                setattr(params, key, value)
+
+    def take(self, solver: cp_model.CpSolver) -> dict[Key, int]:
+        return {key: int(solver.boolean_value(var)) for key, var in self.built.x.items()}
+
+    # -- phase 1 ----------------------------------------------------------------------------
+
+    def full_phase(self) -> None:
+        solver = cp_model.CpSolver()
+        dleft = self.dtime_left()
+        phase_dtime = None if dleft is None else max(dleft * self.full_share, 0.05)
+        self.configure(solver, wall=self.wall_left(), dtime=phase_dtime, seed=self.seed)
+        watcher = _Watcher(self.report)
+        stop = threading.Event()
+        switch_at = self.elapsed() + max(self.wall_left(), 0) * self.full_share
+
+        def watchdog() -> None:
+            # Hand over to the neighbourhood search once the whole-model share is spent and
+            # a roster exists (without one, keep searching the whole model).
+            while not stop.wait(0.05):
+                if watcher.solutions and self.elapsed() >= switch_at:
+                    solver.stop_search()
+                    return
+
+        thread = None
+        if phase_dtime is None:
+            thread = threading.Thread(target=watchdog, daemon=True)
+            thread.start()
+        try:
+            code = solver.solve(self.built.model, watcher)
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join()
+        self.dtime_used += solver.deterministic_time
+        status = _STATUS.get(code, "unknown")
+        if status in ("optimal", "feasible"):
+            self.best = self.take(solver)
+            self.best_values = list(solver.response_proto.solution)
+            self.best_objective = round(solver.objective_value)
+            self.bound = solver.best_objective_bound
+            self.status = status
+        elif status in ("infeasible", "model_invalid"):
+            self.status = status
+        elif phase_dtime is not None and (self.dtime_left() or 0) > 0 and self.wall_left() > 0:
+            self.full_phase()  # deterministic budget spent without a roster: try again
+
+    # -- phase 2 ----------------------------------------------------------------------------
+
+    def neighbourhood(self, kind: str) -> set[Key]:
+        members = sorted(self.by_member)
+        days = sorted(self.by_day)
+        share = self.difficulty[kind]
+        if kind == "members":
+            count = min(len(members), max(2, round(share * len(members))))
+            chosen = self.rng.sample(members, count)
+            return {k for mi in chosen for k in self.by_member[mi]}
+        if kind == "days":
+            width = min(len(days), max(2, round(share * len(days))))
+            first = self.rng.randrange(0, len(days) - width + 1)
+            return {k for d in days[first : first + width] for k in self.by_day[d]}
+        side = math.sqrt(share)
+        count = min(len(members), max(2, round(side * len(members))))
+        width = min(len(days), max(3, round(side * len(days))))
+        if kind == "shortfall":
+            short = self.shortfalls()
+            if short:
+                day, kind_index = self.rng.choice(short)
+                first = min(max(0, day - width // 2), max(len(days) - width, 0))
+                able = [mi for mi in members if any(k[2] == kind_index for k in self.by_member[mi])]
+                chosen = self.rng.sample(able, min(count, len(able)))
+                others = [mi for mi in members if mi not in chosen]
+                chosen += self.rng.sample(others, min(max(count - len(chosen), 0), len(others)))
+                window = set(days[first : first + width])
+                return {k for mi in chosen for k in self.by_member[mi] if k[1] in window}
+        chosen = self.rng.sample(members, count)
+        first = self.rng.randrange(0, len(days) - width + 1)
+        window = set(days[first : first + width])
+        return {k for mi in chosen for k in self.by_member[mi] if k[1] in window}
+
+    def shortfalls(self) -> list[tuple[int, int]]:
+        """(day, kind index) of demands the best roster leaves short or over."""
+        assert self.best is not None
+        count: dict[tuple[int, int], int] = {}
+        for (_, day, ki), value in self.best.items():
+            if value:
+                count[day, ki] = count.get((day, ki), 0) + 1
+        index = {k.id: i for i, k in enumerate(self.p.duty_kinds)}
+        out = []
+        for demand in self.p.demands:
+            have = count.get((demand.day, index[demand.kind]), 0)
+            if have != demand.required:
+                out.append((demand.day, index[demand.kind]))
+        return out
+
+    def lns_phase(self) -> None:
+        assert self.best is not None and self.best_objective is not None
+        piece_wall = min(max(self.time_limit_s / 40, 0.3), 5.0)
+        piece_dtime = None if self.dtime_total is None else max(self.dtime_total / 40, 0.02)
+        iteration = 0
+        while self.best_objective > math.ceil(self.bound - 1e-6):
+            wall = min(piece_wall, self.wall_left())
+            if wall < 0.05:
+                return
+            dtime = None
+            if piece_dtime is not None:
+                dleft = self.dtime_left() or 0.0
+                if dleft <= 1e-3:
+                    return
+                dtime = min(piece_dtime, dleft)
+            iteration += 1
+            kind = NEIGHBOURHOODS[self.rng.randrange(len(NEIGHBOURHOODS))]
+            free = self.neighbourhood(kind)
+            if not free:
+                continue
+            sub = self.built.model.clone()
+            sub.clear_hints()
+            hint = sub.proto.solution_hint
+            hint.vars.extend(range(len(self.best_values)))
+            hint.values.extend(self.best_values)
+            for key, var in self.built.x.items():
+                if key not in free:
+                    domain = sub.proto.variables[var.index].domain
+                    domain[0] = domain[1] = self.best[key]
+            solver = cp_model.CpSolver()
+            self.configure(solver, wall=wall, dtime=dtime, seed=self.seed + iteration)
+            code = solver.solve(sub)
+            self.dtime_used += solver.deterministic_time
+            status = _STATUS.get(code, "unknown")
+            share = self.difficulty[kind]
+            if status == "optimal":
+                self.difficulty[kind] = min(1.0, share * 1.2)
+            else:
+                self.difficulty[kind] = max(0.005, share * 0.8)
+            _log.debug(
+                "lns %d %s free=%d share=%.3f status=%s obj=%s best=%s t=%.1f",
+                iteration,
+                kind,
+                len(free),
+                share,
+                status,
+                solver.objective_value if status in ("optimal", "feasible") else None,
+                self.best_objective,
+                self.elapsed(),
+            )
+            if status not in ("optimal", "feasible"):
+                continue
+            objective = round(solver.objective_value)
+            if objective <= self.best_objective:
+                improved = objective < self.best_objective
+                self.best = self.take(solver)
+                self.best_values = list(solver.response_proto.solution)
+                self.best_objective = objective
+                if improved:
+                    self.report(objective)
+
+    def run(self, *, neighbourhoods: bool = True) -> None:
+        """Phase 1, then (if allowed and useful) phase 2."""
+        self.full_share = FULL_PHASE_SHARE if neighbourhoods else 1.0
+        self.full_phase()
+        if self.status == "feasible" and neighbourhoods:
+            self.lns_phase()
+            if self.best_objective is not None and self.best_objective <= math.ceil(
+                self.bound - 1e-6
+            ):
+                self.status = "optimal"
 
 
 def solve(
@@ -508,17 +781,19 @@ def solve(
     progress: ProgressCallback | None = None,
     deterministic_time: float | None = None,
     use_hint: bool = True,
-    sequence_encoding: str = "automaton",
+    use_lns: bool = True,
+    sequence_encoding: str = "clauses",
     log_search: bool = False,
     parameters: Mapping[str, object] | None = None,
 ) -> Solution:
     """Solve a problem: hard rules always hold, the weighted soft penalties are minimised.
 
     ``time_limit_s`` bounds the wall time (model building included).  With
-    ``deterministic_time`` the search is also bounded by CP-SAT's deterministic clock and runs
-    interleaved, which makes the result reproducible for the same input, ``seed`` and
-    ``workers`` regardless of machine load (the wall-time limit then only acts as a safety
-    net).  ``progress`` is called with each better roster found.
+    ``deterministic_time`` every CP-SAT run is bounded by CP-SAT's deterministic clock and
+    runs interleaved, and the whole search stops when that budget is spent: the result is
+    then reproducible for the same input, ``seed`` and ``workers`` regardless of machine load
+    (the wall-time limit only acts as a safety net).  ``progress`` is called with each better
+    roster found.  ``parameters`` overrides CP-SAT parameters by name (for experiments).
     """
     start = time.perf_counter()
     findings = presolve.check(problem)
@@ -528,26 +803,22 @@ def solve(
         hint = greedy.roster(problem)
         for (mi, day, ki), var in built.x.items():
             built.model.add_hint(var, hint[problem.members[mi].id][day] == kinds[ki])
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.num_workers = max(1, workers)
-    params.random_seed = seed
-    params.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - start), 0.05)
-    params.log_search_progress = log_search
-    if deterministic_time is not None:
-        params.max_deterministic_time = deterministic_time
-        params.interleave_search = True
-    for key, value in (parameters or {}).items():
-        field_value = getattr(params, key)
-        if isinstance(value, list | tuple):
-            field_value.extend(value)
-        else:
-            setattr(params, key, value)
-    watcher = _Watcher(start, progress)
-    code = solver.solve(built.model, watcher)
-    status = _STATUS.get(code, "unknown")
+    search = _Search(
+        problem,
+        built,
+        start=start,
+        time_limit_s=time_limit_s,
+        deterministic_time=deterministic_time,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        log_search=log_search,
+        parameters=parameters,
+    )
+    search.run(neighbourhoods=use_lns)
+    status = search.status
     wall = time.perf_counter() - start
-    if status not in ("optimal", "feasible"):
+    if search.best is None or status not in ("optimal", "feasible"):
         if built.trivially_infeasible:
             findings = findings + tuple(
                 m.Finding("error", "infeasible", text) for text in built.trivially_infeasible
@@ -566,12 +837,12 @@ def solve(
             wall_time_s=wall,
             seed=seed,
             workers=workers,
-            solutions_found=watcher.solutions,
+            solutions_found=search.solutions,
         )
     assignments = tuple(
         m.Assignment(problem.members[mi].id, day, kinds[ki])
-        for (mi, day, ki), var in sorted(built.x.items())
-        if solver.boolean_value(var)
+        for (mi, day, ki), value in sorted(search.best.items())
+        if value
     )
     roster: dict[str, list[str | None]] = {
         mem.id: [None] * problem.horizon_days for mem in problem.members
@@ -585,14 +856,15 @@ def solve(
     objective = sum(penalties.values())
     # The model's slack variables (shortfall, surplus, spread) are only bounded from one side,
     # so an intermediate roster may be reported a little dearer than it is; never cheaper.
-    model_objective = round(solver.objective_value)
+    model_objective = search.best_objective
+    assert model_objective is not None
     if objective > model_objective or (status == "optimal" and objective != model_objective):
         raise RuntimeError(
             f"model objective {model_objective} disagrees with the rule evaluation "
             f"{objective}: {penalties}"
         )
     proven = status == "optimal"
-    bound = solver.best_objective_bound
+    bound = search.bound
     return Solution(
         status=status,
         assignments=assignments,
@@ -603,9 +875,9 @@ def solve(
         uncovered=explain.uncovered_needs(problem, roster, proven_optimal=proven),
         loads=evaluate.loads(problem, roster),
         findings=findings,
-        time_to_best_s=watcher.time_to_best,
+        time_to_best_s=search.time_to_best,
         wall_time_s=wall,
         seed=seed,
         workers=workers,
-        solutions_found=watcher.solutions,
+        solutions_found=search.solutions,
     )

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Short roster benchmark (run by .ci/run): instances 1-3 of the Shift Scheduling Benchmark at
+# 10 s per instance and solver, engine beside the textbook baseline.  Exits non-zero only if
+# the independent checker finds a bug or an instance gets no feasible roster; the ratio
+# targets are printed, not enforced.  Full mode: see docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON=.venv/bin/python
+[[ -x $PYTHON ]] || PYTHON=python3.11
+exec "$PYTHON" bench/roster/run.py --time-limit 10 --instances 1-3 "$@"
