@@ -368,7 +368,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
     from shouwang.core.models import ApiToken
     from shouwang.core.services import revoke_api_token
 
-    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
+    token = ApiToken.objects.filter(pk=token_id, user_id=request.user.pk).first()
     if token is None:
         raise Http404
     revoke_api_token(token, actor=request.user)

@@ -487,6 +487,11 @@ Key = tuple[int, int, int]
 #: Share of the budget the whole-model search gets before neighbourhood search takes over.
 FULL_PHASE_SHARE = 0.3
 NEIGHBOURHOODS = ("members", "days", "block", "shortfall")
+#: Time limit of one neighbourhood, as a share of the whole budget.
+PIECE_SHARE = 1 / 40
+#: CP-SAT full-problem workers for the whole model and for neighbourhoods.
+FULL_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
+PIECE_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
 
 
 def build_model(problem: Problem, *, sequence_encoding: str = "clauses") -> _Built:
@@ -585,7 +590,13 @@ class _Search:
             self.progress_error = exc
 
     def configure(
-        self, solver: cp_model.CpSolver, *, wall: float, dtime: float | None, seed: int
+        self,
+        solver: cp_model.CpSolver,
+        *,
+        wall: float,
+        dtime: float | None,
+        seed: int,
+        piece: bool = False,
     ) -> None:
         params = solver.parameters
         params.num_workers = self.workers
@@ -594,7 +605,7 @@ class _Search:
         params.log_search_progress = self.log_search
         # LP-heavy search: the linear relaxation of the demand and run rules is tight, and
         # it is what proves small months optimal and solves neighbourhoods quickly.
-        params.subsolvers.append("max_lp")
+        params.subsolvers.extend(PIECE_SUBSOLVERS if piece else FULL_SUBSOLVERS)
         if dtime is not None:
             params.max_deterministic_time = max(dtime, 0.001)
             params.interleave_search = True
@@ -701,8 +712,8 @@ class _Search:
 
     def lns_phase(self) -> None:
         assert self.best is not None and self.best_objective is not None
-        piece_wall = min(max(self.time_limit_s / 40, 0.3), 5.0)
-        piece_dtime = None if self.dtime_total is None else max(self.dtime_total / 40, 0.02)
+        piece_wall = min(max(self.time_limit_s * PIECE_SHARE, 0.3), 5.0)
+        piece_dtime = None if self.dtime_total is None else max(self.dtime_total * PIECE_SHARE, 0.02)
         iteration = 0
         while self.best_objective > math.ceil(self.bound - 1e-6):
             wall = min(piece_wall, self.wall_left())
@@ -729,7 +740,7 @@ class _Search:
                     domain = sub.proto.variables[var.index].domain
                     domain[0] = domain[1] = self.best[key]
             solver = cp_model.CpSolver()
-            self.configure(solver, wall=wall, dtime=dtime, seed=self.seed + iteration)
+            self.configure(solver, wall=wall, dtime=dtime, seed=self.seed + iteration, piece=True)
             code = solver.solve(sub)
             self.dtime_used += solver.deterministic_time
             status = _STATUS.get(code, "unknown")
