@@ -188,6 +188,8 @@ def crud_router(record_type: RecordType) -> Router:
 
     @router.get("/", response={200: page, **errors}, operation_id=f"{key}_list")
     def list_records(request: HttpRequest, q: str = "", page: int = 1, page_size: int = 50) -> Any:
+        if not can(request.user, model, "view"):
+            raise PermissionDenied  # same answer as the list page
         page_size = max(1, min(page_size, 500))
         page = max(1, page)
         qs = record_type.filter_queryset(record_type.base_queryset(request.user), request.GET)

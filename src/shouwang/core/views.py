@@ -144,17 +144,40 @@ def _detail_rows(rt: registry.RecordType, obj: models.Model) -> list[tuple[Any, 
     return rows
 
 
+def _readable(field: Any, value: Any) -> Any:
+    """A stored audit value as users know it: names for links, labels for choices."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    related = getattr(field, "related_model", None)
+    if related is not None and (field.many_to_one or field.one_to_one or field.many_to_many):
+        ids = value if isinstance(value, list) else [value]
+        names = {o.pk: str(o) for o in related._default_manager.filter(pk__in=ids)}
+        return "、".join(names.get(i, f"#{i}") for i in ids)
+    choices = dict(getattr(field, "choices", None) or [])
+    if choices and not isinstance(value, list | dict):
+        return str(choices.get(value, value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 def _labelled_changes(
     rt: registry.RecordType, changes: list[tuple[str, Any, Any]]
 ) -> list[tuple[str, Any, Any]]:
-    """Show audit diffs with the field labels users know instead of column names."""
+    """Show audit diffs with field labels and readable values instead of columns and ids."""
     labelled = []
     for name, before, after in changes:
+        if name in ("id", "path"):
+            continue
         try:
-            label = str(getattr(rt.model._meta.get_field(name), "verbose_name", name))
+            field: Any = rt.model._meta.get_field(name)
         except Exception:
-            label = name
-        labelled.append((label, before, after))
+            labelled.append((str(rt.extra_labels.get(name, name)), before, after))
+            continue
+        label = str(getattr(field, "verbose_name", name))
+        labelled.append((label, _readable(field, before), _readable(field, after)))
     return labelled
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.core.scoping import get_for
@@ -19,7 +20,8 @@ def reveal_citizen_id(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_for(Member, request.user, pk)
     reason = request.POST.get("reason", "").strip()
     if not reason:
-        raise PermissionDenied
+        messages.error(request, _("Give a reason for viewing the full number."))
+        return redirect("record-detail", key="members", pk=member.pk)
     value = services.reveal_citizen_id(member, actor=request.user, reason=reason)
     response = render(request, "forces/reveal.html", {"member": member, "value": value})
     response["Cache-Control"] = "no-store"

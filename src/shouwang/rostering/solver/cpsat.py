@@ -713,7 +713,9 @@ class _Search:
     def lns_phase(self) -> None:
         assert self.best is not None and self.best_objective is not None
         piece_wall = min(max(self.time_limit_s * PIECE_SHARE, 0.3), 5.0)
-        piece_dtime = None if self.dtime_total is None else max(self.dtime_total * PIECE_SHARE, 0.02)
+        piece_dtime = (
+            None if self.dtime_total is None else max(self.dtime_total * PIECE_SHARE, 0.02)
+        )
         iteration = 0
         while self.best_objective > math.ceil(self.bound - 1e-6):
             wall = min(piece_wall, self.wall_left())
