@@ -370,7 +370,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
     from shouwang.core.models import ApiToken
     from shouwang.core.services import revoke_api_token
 
-    token = ApiToken.objects.filter(pk=token_id, user_id=request.user.pk).first()
+    token = ApiToken.objects.filter(pk=token_id, user_id=int(request.user.pk or 0)).first()
     if token is None:
         raise Http404
     revoke_api_token(token, actor=request.user)
