@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from shouwang.core import home as home_panels
 from shouwang.core import registry
 from shouwang.core.audit import history_for, label_for
 from shouwang.core.auth import client_address, too_many_failures
@@ -294,11 +295,23 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_superuser:
         role_keys.add("system_admin")
     primary = min(grants, key=lambda g: g.role.home_order).role if grants else None
-    return render(
-        request,
-        "core/home.html",
-        {"grants": grants, "cards": cards, "role_keys": role_keys, "primary_role": primary},
-    )
+    office = bool(role_keys & {"system_admin", "township_staff"})
+    context: dict[str, Any] = {
+        "grants": grants,
+        "cards": cards,
+        "role_keys": role_keys,
+        "primary_role": primary,
+        "my_teams": home_panels.my_teams(request.user),
+        "composition_gaps": home_panels.composition_gaps(request.user) if office else [],
+        "members_without_id": home_panels.members_without_id(request.user) if office else 0,
+        "townships": home_panels.township_overview(request.user)
+        if role_keys & {"county_supervisor", "system_admin"}
+        else [],
+        "recent_changes": home_panels.recent_changes(request.user)
+        if role_keys & {"township_staff", "auditor", "county_supervisor", "system_admin"}
+        else [],
+    }
+    return render(request, "core/home.html", context)
 
 
 @login_required
