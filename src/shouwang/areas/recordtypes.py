@@ -19,7 +19,6 @@ register(
         filters=["kind", "jurisdiction", "frequency_period"],
         search=["name"],
         select_related=["kind", "jurisdiction"],
-        prefetch=["villages"],
         section="areas",
         on_map=True,
     )

@@ -1,26 +1,29 @@
-"""The CP-SAT model of a :class:`~shouwang.rostering.solver.model.Problem` and its solve loop.
+"""The CP-SAT model of a :class:`~shouwang.rostering.solver.model.Problem` and its search.
 
-Modelling choices (each one a measurable gain on the public benchmark, see
-``docs/benchmarks.md``):
+Modelling choices (measured on the public benchmark, see ``docs/benchmarks.md``):
 
 * Booleans only where a duty is possible at all: a day off, a missing qualification, a cap
   of zero, a pinned day or a forbidden succession from the previous period removes the
   variable instead of adding a constraint.
 * One "works" literal per member and day, tied to the duty literals by an exactly-one with
-  the day-off case.
-* The consecutive-day rules (maximum and minimum run of duty days, minimum run of days off,
-  with the edge rules and the previous period's tail) form one finite automaton per member
-  over the "works" literals.  CP-SAT expands it into a time-expanded network whose linear
-  relaxation is exact for that member's sequence, so the bound is far stronger than with
-  sliding-window and "a block that starts lasts n days" constraints.
-* Forbidden successions are merged into at-most-one cliques over two consecutive days.
+  the day-off case; the run rules are stated over these literals only.
+* Consecutive-day rules as forbidden patterns (the ``shift_scheduling_sat`` shape): a
+  sliding window for the maximum run, and for each too-short length one clause
+  "off, n duty days, off" (or "on, n days off, on") strictly inside the sequence, so that runs
+  touching either end of the period stay exempt; the previous period's tail is part of the
+  sequence as constants.  An automaton encoding of the same rules is available
+  (``sequence_encoding="automaton"``); it is exact too but measured slower.
+* Forbidden successions merged into at-most-one cliques over two consecutive days.
 * Each soft rule is a named group of objective terms; the penalty breakdown is recomputed
-  from the roster by :mod:`~shouwang.rostering.solver.evaluate` and must match the solver's
-  objective exactly, otherwise solving fails loudly.
-* A fast greedy roster is given as a solution hint.
-* Parameters: a fixed seed and worker count; with ``deterministic_time`` the search is
-  interleaved and limited by CP-SAT's deterministic clock, so that the same input, seed and
-  workers give the same roster on any machine and under any load.
+  from the roster by :mod:`~shouwang.rostering.solver.evaluate`, and a roster that breaks a
+  hard rule or a score that disagrees with the model stops the solve loudly.
+
+Search: LP-heavy CP-SAT workers (``max_lp``: the linear relaxation of demand and run rules is
+tight) on the whole model first, which proves small months optimal; then a large-
+neighbourhood search over roster-shaped pieces (see :class:`_Search`).  A fixed seed and
+worker count; with ``deterministic_time`` every CP-SAT run is interleaved and limited by
+CP-SAT's deterministic clock, so that the same input, seed and workers give the same roster
+on any machine and under any load.
 """
 
 from __future__ import annotations
@@ -485,10 +488,14 @@ _STATUS: dict[object, m.Status] = {
 Key = tuple[int, int, int]
 
 #: Share of the budget the whole-model search gets before neighbourhood search takes over.
-FULL_PHASE_SHARE = 0.3
+FULL_PHASE_SHARE = 0.1
 NEIGHBOURHOODS = ("members", "days", "block", "shortfall")
 #: Time limit of one neighbourhood, as a share of the whole budget.
 PIECE_SHARE = 1 / 40
+#: Free duty variables in a first neighbourhood, and how sizes adapt.
+PIECE_START_SIZE = 600
+PIECE_GROW = 1.1
+PIECE_SHRINK = 0.7
 #: CP-SAT full-problem workers for the whole model and for neighbourhoods.
 FULL_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
 PIECE_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
@@ -554,7 +561,7 @@ class _Search:
         for key in keys:
             self.by_member.setdefault(key[0], []).append(key)
             self.by_day.setdefault(key[1], []).append(key)
-        start_share = min(0.5, 1500 / max(len(keys), 1))
+        start_share = min(0.5, PIECE_START_SIZE / max(len(keys), 1))
         self.difficulty = dict.fromkeys(NEIGHBOURHOODS, max(start_share, 0.02))
         self.full_share = FULL_PHASE_SHARE
 
@@ -717,7 +724,7 @@ class _Search:
             None if self.dtime_total is None else max(self.dtime_total * PIECE_SHARE, 0.02)
         )
         iteration = 0
-        while self.best_objective > math.ceil(self.bound - 1e-6):
+        while not self.proven():
             wall = min(piece_wall, self.wall_left())
             if wall < 0.05:
                 return
@@ -747,10 +754,11 @@ class _Search:
             self.dtime_used += solver.deterministic_time
             status = _STATUS.get(code, "unknown")
             share = self.difficulty[kind]
+            # Grow pieces that are solved to optimality, shrink those that run out of time.
             if status == "optimal":
-                self.difficulty[kind] = min(1.0, share * 1.2)
+                self.difficulty[kind] = min(1.0, share * PIECE_GROW)
             else:
-                self.difficulty[kind] = max(0.005, share * 0.8)
+                self.difficulty[kind] = max(0.005, share * PIECE_SHRINK)
             _log.debug(
                 "lns %d %s free=%d share=%.3f status=%s obj=%s best=%s t=%.1f",
                 iteration,
@@ -773,15 +781,19 @@ class _Search:
                 if improved:
                     self.report(objective)
 
+    def proven(self) -> bool:
+        """Whether the best roster meets the lower bound (integer objective)."""
+        if self.best_objective is None or not math.isfinite(self.bound):
+            return False
+        return self.best_objective <= math.ceil(self.bound - 1e-6)
+
     def run(self, *, neighbourhoods: bool = True) -> None:
         """Phase 1, then (if allowed and useful) phase 2."""
         self.full_share = FULL_PHASE_SHARE if neighbourhoods else 1.0
         self.full_phase()
         if self.status == "feasible" and neighbourhoods:
             self.lns_phase()
-            if self.best_objective is not None and self.best_objective <= math.ceil(
-                self.bound - 1e-6
-            ):
+            if self.proven():
                 self.status = "optimal"
 
 
