@@ -19,6 +19,7 @@ register(
         filters=["kind", "jurisdiction", "frequency_period"],
         search=["name"],
         select_related=["kind", "jurisdiction"],
+        prefetch=["villages"],
         section="areas",
         on_map=True,
     )
