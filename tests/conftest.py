@@ -12,9 +12,10 @@ Layout (real-looking statistical division codes):
             → grid 500231100200001
 
 Each side holds one organisation, team, member, zone, key place, segment, route, post,
-(global) code item and role grant. Users exist for every role in core/data/roles.json,
-granted inside side A: county_supervisor at county A, team roles (team_leader,
-patrol_member) at township A with team A, every other role at township A.
+duty rule, (empty draft) roster, (global) code item and role grant. Users exist for every
+role in core/data/roles.json, granted inside side A: county_supervisor at county A, team
+roles (team_leader, patrol_member) at township A with team A, every other role at
+township A.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ RECORD_ATTR = {
     "segment": "segment",
     "route": "route",
     "post": "post",
+    "dutyrule": "dutyrule",
+    "roster": "roster",
 }
 
 
@@ -103,6 +106,8 @@ class Side:
     segment: Any = None
     route: Any = None
     post: Any = None
+    dutyrule: Any = None
+    roster: Any = None
     spare_user: Any = None
     rolegrant: Any = None
 
@@ -314,6 +319,31 @@ def _post(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
     }
 
 
+def _dutyrule(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {
+        "post": s.post.pk,
+        "jurisdiction": s.township.pk,
+        "recurrence": "weekdays",
+        "weekdays": [1, 3, 5],
+        "market_pattern": "",
+        "market_calendar": "lunar",
+        "month_day": None,
+        "start_time": "16:00",
+        "duration_minutes": 40,
+        "lead_minutes": 20,
+        "head_count": 2,
+        "role_minimums": {code_item("member_role").code: 1},
+        "priority": n,
+        "active": True,
+        "note": "test",
+    }
+
+
+def _roster(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    # The world's own rosters are for 2026-01; these months never clash with them.
+    return {"team": s.team.pk, "month": f"{2030 + n // 12}-{n % 12 + 1:02d}-01", "note": "test"}
+
+
 PAYLOAD_BUILDERS = {
     "jurisdiction": _jurisdiction,
     "codeitem": _codeitem,
@@ -326,12 +356,16 @@ PAYLOAD_BUILDERS = {
     "segment": _segment,
     "route": _route,
     "post": _post,
+    "dutyrule": _dutyrule,
+    "roster": _roster,
 }
 
 # A small, always-valid change per record type (PATCH body) and how to read it back.
 CHANGE_FIELD = {
     "codeitem": ("label", "改过的标签"),
     "rolegrant": ("role", "auditor"),
+    "dutyrule": ("priority", 42),
+    "roster": ("note", "改过的备注"),
 }
 
 
@@ -399,6 +433,7 @@ def build_world() -> World:
     from shouwang.areas import services as areas
     from shouwang.core import services as core
     from shouwang.forces import services as forces
+    from shouwang.rostering import services as rostering
 
     world = World()
     admin = core.grant_system_admin(username="admin", password=PASSWORD)
@@ -552,6 +587,21 @@ def build_world() -> World:
                 "duration_minutes": 60,
                 "lead_minutes": 20,
             },
+        )
+        s.dutyrule = rostering.create_duty_rule(
+            actor=admin,
+            data={
+                "post": s.post.pk,
+                "jurisdiction": s.township.pk,
+                "recurrence": "daily",
+                "head_count": 1,
+                "role_minimums": {},
+                "priority": 1,
+                "active": True,
+            },
+        )
+        s.roster = rostering.create_roster(
+            actor=admin, data={"team": s.team.pk, "month": "2026-01-01", "note": ""}
         )
         s.spare_user = core.create_user(
             actor=admin, username=f"spare_{side.lower()}", password=PASSWORD

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shouwang.core",
     "shouwang.forces",
     "shouwang.areas",
+    "shouwang.rostering",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from shouwang.areas import views as area_views
 from shouwang.core import views
 from shouwang.core.api import api, register_routers
 from shouwang.forces import views as force_views
+from shouwang.rostering import views as roster_views
 
 register_routers()
 
@@ -18,6 +19,12 @@ urlpatterns = [
     path("map/", views.map_page, name="map"),
     path("map/data.json", views.map_data, name="map-data"),
     path("r/jurisdictions/import/", views.jurisdiction_import, name="jurisdiction-import"),
+    path("rostering/generate/", roster_views.roster_generate, name="roster-generate"),
+    path(
+        "rostering/rosters/<int:pk>/transition/",
+        roster_views.roster_transition,
+        name="roster-transition",
+    ),
     path("r/<slug:key>/", views.record_list, name="record-list"),
     path("r/<slug:key>/new/", views.record_create, name="record-create"),
     path("r/<slug:key>/<int:pk>/", views.record_detail, name="record-detail"),

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.core import registry
 from shouwang.core.scoping import can
 
-SECTIONS = [("forces", _("Forces")), ("areas", _("Areas")), ("setup", _("Setup"))]
+SECTIONS = [
+    ("forces", _("Forces")),
+    ("areas", _("Areas")),
+    ("rostering", _("Duty planning")),
+    ("setup", _("Setup")),
+]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The demo township: 栗子乡 of 丰都县, built from seed 001 (群防群治工作方案) and seed 000.
 
 `load_demo()` creates a system administrator, then the jurisdiction tree, member units,
-teams, members, zones, key places, railway and road segments, patrol routes, posts and one
-login per role — every write through the app's services, acting as that administrator, so
-each record is validated and audited exactly like one entered on a page.
+teams, members, zones, key places, railway and road segments, patrol routes, posts, the
+patrol team's duty rules and one login per role — every write through the app's services,
+acting as that administrator, so each record is validated and audited exactly like one
+entered on a page.
 
 It is idempotent: each record is looked up by its natural key first (division code; name
 within its jurisdiction; member name and phone; username) and reused when present, so a
@@ -28,10 +29,31 @@ from shouwang.core.validators import parse_chainage
 from shouwang.demo import data
 from shouwang.forces import services as forces
 from shouwang.forces.models import Member, Organisation, Team
+from shouwang.rostering import services as rostering
+from shouwang.rostering.models import DutyRule
 
 # Printed by `shouwang demo` for every demo login; passes the password validators.
 DEMO_PASSWORD = "shouwang-demo"
 ADMIN_USERNAME = "admin"
+
+
+# (post name, recurrence, other values) of the 2+2+X patrol team's duty rules; start times,
+# durations and lead times come from the posts (中心校 16:00 with 20 minutes ahead …).
+DUTY_RULES: list[tuple[str, str, dict[str, Any]]] = [
+    ("中心校护学岗", "daily", {"head_count": 2, "priority": 3}),
+    ("中学护学岗（周五）", "weekdays", {"weekdays": [5], "head_count": 2, "priority": 3}),
+    ("中学护学岗（周日）", "weekdays", {"weekdays": [7], "head_count": 2, "priority": 3}),
+    (
+        "场镇夜巡岗",
+        "daily",
+        {"head_count": 4, "role_minimums": {"duty_official": 2}, "priority": 2},
+    ),
+    (
+        "逢三六九街面岗",
+        "market_days",
+        {"market_pattern": "逢三六九", "head_count": 3, "role_minimums": {"persuader": 1}},
+    ),
+]
 
 
 class _Loader:
@@ -358,6 +380,31 @@ class _Loader:
                 "列车通过时段、赶场天、恶劣天气加密。",
             )
 
+    def duty_rules(self) -> None:
+        """The 2+2+X team's duty rules (seed 001): who each post needs and when."""
+        township = self.place("township")
+        for post_name, recurrence, extra in DUTY_RULES:
+            post = Post.objects.get(jurisdiction=township, name=post_name)
+            values = {
+                "post": post.pk,
+                "jurisdiction": township.pk,
+                "recurrence": recurrence,
+                "weekdays": [],
+                "market_pattern": "",
+                "market_calendar": "lunar",
+                "head_count": 1,
+                "role_minimums": {},
+                "priority": 0,
+                "active": True,
+                **extra,
+            }
+            self.ensure(
+                DutyRule,
+                {"post": post, "recurrence": recurrence},
+                rostering.create_duty_rule,
+                values,
+            )
+
     def grant(self, username: str, role: str, where: str, team: str | None) -> None:
         user = get_user_model().objects.get(username=username)
         jurisdiction = self.place(where)
@@ -407,4 +454,5 @@ def load_demo() -> list[tuple[str, str]]:
         loader.zones_and_places()
         loader.lines_and_routes()
         loader.posts()
+        loader.duty_rules()
         return loader.logins()

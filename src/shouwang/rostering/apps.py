@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RosteringConfig(AppConfig):
+    name = "shouwang.rostering"
+    label = "rostering"
+    verbose_name = _("Duty planning")
+
+    def ready(self) -> None:
+        from shouwang.rostering import recordtypes  # noqa: F401  (registers record types)

@@ -1,0 +1,322 @@
+"""Business actions of duty planning: duty rules, rosters, planning a draft, the workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shouwang.areas.models import Zone
+from shouwang.core import records
+from shouwang.core.audit import ACTIONS, record_event, snapshot
+from shouwang.core.records import NON_FIELD, RecordInvalid
+from shouwang.core.scoping import can, get_for
+from shouwang.forces.models import MemberStatus, Team
+from shouwang.rostering import adapter
+from shouwang.rostering.forms import DutyRuleForm, RosterForm
+from shouwang.rostering.models import (
+    ROSTER_TRANSITIONS,
+    Duty,
+    DutyAssignment,
+    DutyRule,
+    Roster,
+    RosterStatus,
+)
+from shouwang.rostering.solver import solve
+
+ACTIONS.setdefault("rostering.roster.generated", gettext_lazy("Draft roster planned"))
+ACTIONS.setdefault("rostering.roster.transitioned", gettext_lazy("Roster status changed"))
+ACTIONS.setdefault("rostering.roster.assigned", gettext_lazy("Member put on a duty by hand"))
+
+
+# -- duty rules -------------------------------------------------------------------------------
+
+
+def create_duty_rule(*, actor: Any, data: Mapping[str, Any]) -> DutyRule:
+    """Say which post needs whom and when."""
+    return records.create_record(DutyRuleForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_duty_rule(rule: DutyRule, *, actor: Any, data: Mapping[str, Any]) -> DutyRule:
+    """Change a duty rule (takes effect the next time a draft is planned)."""
+    return records.update_record(DutyRuleForm, rule, actor=actor, data=data)
+
+
+def delete_duty_rule(rule: DutyRule, *, actor: Any) -> None:
+    """Remove a duty rule."""
+    records.delete_record(rule, actor=actor)
+
+
+# -- rosters ----------------------------------------------------------------------------------
+
+
+def create_roster(*, actor: Any, data: Mapping[str, Any]) -> Roster:
+    """Open an empty draft roster for a team and month."""
+    return records.create_record(RosterForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_roster(roster: Roster, *, actor: Any, data: Mapping[str, Any]) -> Roster:
+    """Change a roster's note (its status moves only through `transition_roster`)."""
+    return records.update_record(RosterForm, roster, actor=actor, data=data)
+
+
+def delete_roster(roster: Roster, *, actor: Any) -> None:
+    """Remove a roster with its duties."""
+    records.delete_record(roster, actor=actor)
+
+
+def transition_roster(roster: Roster, to: str, *, actor: Any, reason: str = "") -> Roster:
+    """Move a roster along its workflow (ROSTER_TRANSITIONS); anything else is refused."""
+    with transaction.atomic():
+        locked = get_for(Roster, actor, roster.pk, "change")
+        locked = Roster.objects.select_for_update().get(pk=locked.pk)
+        if to not in RosterStatus.values:
+            raise RecordInvalid({"status": [_("Unknown roster status: %(to)s.") % {"to": to}]})
+        allowed = ROSTER_TRANSITIONS.get(locked.status, ())
+        if to not in allowed:
+            raise RecordInvalid(
+                {
+                    "status": [
+                        _("A roster cannot move from “%(from)s” to “%(to)s”.")
+                        % {
+                            "from": locked.get_status_display(),
+                            "to": RosterStatus(to).label,
+                        }
+                    ]
+                }
+            )
+        if to == RosterStatus.AMENDED and not reason.strip():
+            raise RecordInvalid({"reason": [_("Say why a published roster is amended.")]})
+        before = snapshot(locked)
+        locked.status = to
+        locked.save(update_fields=["status"])
+        record_event(
+            "rostering.roster.transitioned",
+            actor=actor,
+            target=locked,
+            before=before,
+            after=snapshot(locked),
+            reason=reason,
+        )
+        return locked
+
+
+def assign_member(*, actor: Any, duty: Duty, member: Any) -> DutyAssignment:
+    """Put a member on a duty by hand; re-planning the draft keeps this assignment."""
+    with transaction.atomic():
+        roster = get_for(Roster, actor, duty.roster_id, "change")
+        roster = Roster.objects.select_for_update().get(pk=roster.pk)
+        if roster.status not in (RosterStatus.DRAFT, RosterStatus.AMENDED):
+            raise RecordInvalid(
+                {NON_FIELD: [_("Only a draft or amended roster can be changed by hand.")]}
+            )
+        if not roster.team.members.filter(pk=member.pk).exists():
+            raise RecordInvalid({"member": [_("The member is not in this roster's team.")]})
+        clash = DutyAssignment.objects.filter(
+            duty__roster=roster, duty__date=duty.date, member=member
+        ).exclude(duty=duty)
+        if clash.exists():
+            raise RecordInvalid({"member": [_("The member is already on another duty that day.")]})
+        assignment, _created = DutyAssignment.objects.update_or_create(
+            duty=duty, member=member, defaults={"is_manual": True}
+        )
+        record_event(
+            "rostering.roster.assigned",
+            actor=actor,
+            target=roster,
+            after={"duty": duty.pk, "date": duty.date.isoformat(), "member": member.pk},
+        )
+        return assignment
+
+
+def _home_zones(members: list[Any], rules: list[DutyRule]) -> dict[int, str | None]:
+    """Member pk → the zone (of the team's posts) that covers the member's home village."""
+    zone_ids = {r.post.zone_id for r in rules if r.post.zone_id}
+    links = Zone.villages.through.objects.filter(zone_id__in=zone_ids).values_list(
+        "jurisdiction_id", "zone_id"
+    )
+    zone_of: dict[int, int] = {}
+    for village, zone in sorted(links):
+        zone_of.setdefault(village, zone)
+    return {
+        m.pk: (f"zone-{zone_of[m.home_village_id]}" if m.home_village_id in zone_of else None)
+        for m in members
+    }
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(value, timezone.get_default_timezone())
+
+
+def generate_draft_roster(
+    *, actor: Any, team: Team, month: dt.date, time_limit_s: float = 10, seed: int = 0
+) -> Roster:
+    """Plan a team's month: duties from the active duty rules, members from the solver.
+
+    Creates the draft roster if there is none; re-planning a draft keeps manual assignments
+    (they are pinned for the solver) and replaces everything the solver set before. Findings
+    of the checks before planning and an explanation of every uncovered need are stored on
+    the roster.
+    """
+    month = month.replace(day=1)
+    team = get_for(Team, actor, team.pk, "view")
+    with transaction.atomic():
+        roster = Roster.objects.select_for_update().filter(team=team, month=month).first()
+        if roster is None:
+            if not can(actor, Roster, "add"):
+                raise PermissionDenied
+            roster = create_roster(actor=actor, data={"team": team.pk, "month": month, "note": ""})
+        roster = get_for(Roster, actor, roster.pk, "change")
+        if roster.status != RosterStatus.DRAFT:
+            raise RecordInvalid(
+                {
+                    NON_FIELD: [
+                        _("Only a draft roster can be planned again; this one is “%(s)s”.")
+                        % {"s": roster.get_status_display()}
+                    ]
+                }
+            )
+        first, last = adapter.month_bounds(month)
+        rules = list(
+            DutyRule.objects.filter(post__team=team, active=True)
+            .select_related("post")
+            .order_by("-priority", "pk")
+        )
+        members = list(
+            team.members.filter(status=MemberStatus.ACTIVE).prefetch_related("roles").order_by("pk")
+        )
+        member_pks = {m.pk for m in members}
+
+        # Drop what the solver set last time; keep manual assignments as pins.
+        DutyAssignment.objects.filter(duty__roster=roster, is_manual=False).delete()
+        manual = list(
+            DutyAssignment.objects.filter(duty__roster=roster, is_manual=True).select_related(
+                "duty"
+            )
+        )
+        pins = [
+            (a.member_id, a.duty.date, a.duty.rule_id)
+            for a in manual
+            if a.duty.rule_id is not None and a.member_id in member_pks
+        ]
+
+        # Duties: one per rule and date; stale duties go unless a manual assignment holds them.
+        wanted: dict[tuple[int, dt.date], DutyRule] = {}
+        for rule in rules:
+            for day in adapter.rule_dates(rule, first, last):
+                wanted[(rule.pk, day)] = rule
+        existing = {(d.rule_id, d.date): d for d in roster.duties.all()}
+        held = {a.duty_id for a in manual}
+        for key, duty in existing.items():
+            if key not in wanted and duty.pk not in held:
+                duty.delete()
+        duties: dict[tuple[int, dt.date], Duty] = {}
+        for (rule_pk, day), rule in wanted.items():
+            span = adapter.window(rule, day)
+            values = {
+                "post": rule.post,
+                "start": _aware(span.start),
+                "end": _aware(span.end),
+                "required_count": rule.head_count,
+                "roles": dict(rule.role_minimums or {}),
+            }
+            found = existing.get((rule_pk, day))
+            if found is None:
+                found = Duty.objects.create(roster=roster, rule=rule, date=day, **values)
+            else:
+                for name, value in values.items():
+                    setattr(found, name, value)
+                found.save()
+            duties[(rule_pk, day)] = found
+
+        problem = adapter.build_problem(
+            month=month,
+            rules=rules,
+            members=members,
+            home_zones=_home_zones(members, rules),
+            pins=pins,
+            name=str(roster),
+        )
+        solution = solve(problem, time_limit_s=time_limit_s, seed=seed, workers=2)
+        pinned = {(m, d, r) for m, d, r in pins}
+        new_rows = [
+            DutyAssignment(duty=duties[(rule_pk, day)], member_id=member_pk, is_manual=False)
+            for member_pk, day, rule_pk in adapter.assignments_of(solution, month)
+            if (member_pk, day, rule_pk) not in pinned and (rule_pk, day) in duties
+        ]
+        DutyAssignment.objects.bulk_create(new_rows)
+
+        before = snapshot(roster)
+        names = {k.id: k.label() for k in problem.duty_kinds}
+        roster.findings = adapter.findings_json(solution.findings)
+        roster.uncovered = adapter.uncovered_json(solution.uncovered, month, names)
+        roster.solver_summary = {
+            "status": solution.status,
+            "objective": solution.objective,
+            "proven_optimal": solution.proven_optimal,
+            "penalties": dict(solution.penalties),
+            "wall_time_s": round(solution.wall_time_s, 2),
+            "seed": seed,
+            "duties": len(duties),
+            "assignments": len(new_rows) + len(manual),
+            "members": len(members),
+        }
+        roster.generated_at = timezone.now()
+        roster.save()
+        record_event(
+            "rostering.roster.generated",
+            actor=actor,
+            target=roster,
+            before=before,
+            after=snapshot(roster),
+        )
+        return roster
+
+
+def roster_grid(roster: Roster) -> dict[str, Any]:
+    """The month grid of a roster: rows = team members, columns = days, cells = post names."""
+    first, last = adapter.month_bounds(roster.month)
+    days = adapter.days_of(first, last)
+    cells: dict[int, dict[dt.date, list[tuple[str, bool]]]] = {}
+    names: dict[int, str] = {}
+    rows = (
+        DutyAssignment.objects.filter(duty__roster=roster)
+        .select_related("duty__post", "member")
+        .order_by("duty__start", "member_id")
+    )
+    for a in rows:
+        names[a.member_id] = a.member.name
+        cells.setdefault(a.member_id, {}).setdefault(a.duty.date, []).append(
+            (short_name(a.duty.post.name), a.is_manual)
+        )
+    members = list(roster.team.members.order_by("name", "pk"))
+    for m in members:
+        names.setdefault(m.pk, m.name)
+    order = [m.pk for m in members] + sorted(set(names) - {m.pk for m in members})
+    return {
+        "days": days,
+        "rows": [
+            {"name": names[pk], "cells": [cells.get(pk, {}).get(d, []) for d in days]}
+            for pk in order
+        ],
+    }
+
+
+def short_name(post_name: str) -> str:
+    """A post's short name for a grid cell.
+
+    中学护学岗（周五） → 中学护学·周五, 场镇夜巡岗 → 场镇夜巡.
+    """
+    name, _sep, rest = post_name.replace("(", "（").partition("（")
+    qualifier = rest.rstrip("）)")
+    for suffix in ("岗", "巡逻"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    return f"{name}·{qualifier}" if qualifier else name
