@@ -45,3 +45,10 @@ document.addEventListener("input", function (event) {
     })
     .catch(function () { /* offline: the code can still be typed */ });
 });
+
+// Only one navigation menu open at a time; a click elsewhere closes it.
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+    if (!group.contains(event.target)) group.removeAttribute("open");
+  });
+});
