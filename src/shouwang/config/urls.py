@@ -25,6 +25,13 @@ urlpatterns = [
         roster_views.roster_transition,
         name="roster-transition",
     ),
+    path("rostering/feeds/<str:token>.ics", roster_views.calendar_feed, name="calendar-feed"),
+    path(
+        "rostering/members/<int:pk>/feeds/",
+        roster_views.member_feeds,
+        name="member-calendar-feeds",
+    ),
+    path("rostering/feeds/<int:pk>/revoke/", roster_views.feed_revoke, name="calendar-feed-revoke"),
     path("r/<slug:key>/", views.record_list, name="record-list"),
     path("r/<slug:key>/new/", views.record_create, name="record-create"),
     path("r/<slug:key>/<int:pk>/", views.record_detail, name="record-detail"),

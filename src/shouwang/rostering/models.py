@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -342,3 +344,50 @@ class DutyAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duty} · {self.member}"
+
+
+class CalendarFeed(models.Model):
+    """A private, revocable iCalendar feed of one member's duties (for phone calendars).
+
+    The feed's address holds a secret token; only its SHA-256 digest is stored, so the
+    address is shown once when the feed is issued and can never be shown again.
+    """
+
+    scope_path = "member__jurisdiction__path"
+    scope_team = "member__teams"
+    scope_team_is_multi = True
+    audit_exclude = ("digest",)
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.member_id} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def new_raw(cls) -> str:
+        return "swcal_" + secrets.token_urlsafe(32)

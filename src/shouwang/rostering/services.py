@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,12 +18,13 @@ from shouwang.areas.models import Zone
 from shouwang.core import records
 from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.records import NON_FIELD, RecordInvalid
-from shouwang.core.scoping import can, get_for
-from shouwang.forces.models import MemberStatus, Team
+from shouwang.core.scoping import can, get_for, in_scope
+from shouwang.forces.models import Member, MemberStatus, Team
 from shouwang.rostering import adapter
 from shouwang.rostering.forms import DutyRuleForm, RosterForm
 from shouwang.rostering.models import (
     ROSTER_TRANSITIONS,
+    CalendarFeed,
     Duty,
     DutyAssignment,
     DutyRule,
@@ -33,6 +36,8 @@ from shouwang.rostering.solver import solve
 ACTIONS.setdefault("rostering.roster.generated", gettext_lazy("Draft roster planned"))
 ACTIONS.setdefault("rostering.roster.transitioned", gettext_lazy("Roster status changed"))
 ACTIONS.setdefault("rostering.roster.assigned", gettext_lazy("Member put on a duty by hand"))
+ACTIONS.setdefault("rostering.calendarfeed.issued", gettext_lazy("Calendar feed issued"))
+ACTIONS.setdefault("rostering.calendarfeed.revoked", gettext_lazy("Calendar feed revoked"))
 
 
 # -- duty rules -------------------------------------------------------------------------------
@@ -133,6 +138,85 @@ def assign_member(*, actor: Any, duty: Duty, member: Any) -> DutyAssignment:
             after={"duty": duty.pk, "date": duty.date.isoformat(), "member": member.pk},
         )
         return assignment
+
+
+# -- calendar feeds ---------------------------------------------------------------------------
+
+
+def _member_for_feeds(actor: Any, member_pk: Any) -> Member:
+    """The member, if the actor may manage its calendar feeds: 404 outside the actor's view
+    scope, refused when the actor may not change this member (the office or team leader)."""
+    member = get_for(Member, actor, member_pk, "view")
+    if not may_manage_calendar_feeds(actor, member):
+        raise PermissionDenied
+    return member
+
+
+def may_manage_calendar_feeds(actor: Any, member: Member) -> bool:
+    """Whether the actor may issue and revoke the member's calendar feeds."""
+    return can(actor, Member, "change") and in_scope(member, actor, "change")
+
+
+def calendar_feed_path(raw: str) -> str:
+    """The address (path) of a feed with raw token `raw`."""
+    return reverse("calendar-feed", args=[raw])
+
+
+def issue_calendar_feed(*, actor: Any, member: Member, name: str = "") -> tuple[CalendarFeed, str]:
+    """Issue a private calendar feed of the member's published duties.
+
+    Returns the feed and its address (path); the address holds the raw token, which is not
+    stored (only its SHA-256 digest is), so it can be shown this once only.
+    """
+    with transaction.atomic():
+        member = _member_for_feeds(actor, member.pk)
+        name = (name or "").strip()[:100]
+        raw = CalendarFeed.new_raw()
+        feed = CalendarFeed.objects.create(
+            member=member, name=name, prefix=raw[:12], digest=CalendarFeed.hash(raw)
+        )
+        record_event(
+            "rostering.calendarfeed.issued",
+            actor=actor,
+            target=feed,
+            parent=member,
+            after={"member": member.pk, "name": feed.name, "prefix": feed.prefix},
+        )
+        return feed, calendar_feed_path(raw)
+
+
+def revoke_calendar_feed(*, actor: Any, feed: CalendarFeed, reason: str = "") -> CalendarFeed:
+    """Revoke a calendar feed: its address answers 404 from now on. Revoking twice is a no-op."""
+    with transaction.atomic():
+        locked = CalendarFeed.objects.select_for_update().filter(pk=feed.pk).first()
+        if locked is None:
+            raise Http404("not found")
+        member = _member_for_feeds(actor, locked.member_id)
+        if locked.revoked_at is not None:
+            return locked
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        record_event(
+            "rostering.calendarfeed.revoked",
+            actor=actor,
+            target=locked,
+            parent=member,
+            before={"revoked_at": None},
+            after={"revoked_at": locked.revoked_at.isoformat()},
+            reason=reason,
+        )
+        return locked
+
+
+def active_calendar_feed(raw: str) -> CalendarFeed | None:
+    """The unrevoked feed whose token is `raw`, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    return (
+        CalendarFeed.objects.select_related("member")
+        .filter(digest=CalendarFeed.hash(raw), revoked_at__isnull=True)
+        .first()
+    )
 
 
 def _home_zones(members: list[Any], rules: list[DutyRule]) -> dict[int, str | None]:
@@ -302,7 +386,11 @@ def roster_grid(roster: Roster) -> dict[str, Any]:
     return {
         "days": days,
         "rows": [
-            {"name": names[pk], "cells": [cells.get(pk, {}).get(d, []) for d in days]}
+            {
+                "name": names[pk],
+                "member_pk": pk,
+                "cells": [cells.get(pk, {}).get(d, []) for d in days],
+            }
             for pk in order
         ],
     }
