@@ -25,9 +25,8 @@ import os
 import platform
 import sys
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
-
-import ortools
 
 from shouwang.rostering.solver.cpsat import solve
 from shouwang.rostering.solver.curtois import NotMappable, check, parse, to_problem
@@ -173,14 +172,17 @@ Row = tuple[int, Known, Outcome, Outcome | None]
 def summarize(rows: list[Row], *, with_baseline: bool) -> None:
     """Totals, geometric means and the targets of the issue (printed, never enforced)."""
 
+    def outcome(row: Row, pick: int) -> Outcome | None:
+        return row[2] if pick == 2 else row[3]
+
     def stats(pick: int) -> tuple[int, int, float | None]:
-        done = [(r[1], o) for r in rows if (o := r[pick]) is not None and o.feasible]
+        done = [(r[1], o) for r in rows if (o := outcome(r, pick)) is not None and o.feasible]
         ones = sum(1 for k, o in done if o.objective == k.best_known)
         ratios = [x for k, o in done if (x := o.ratio(k.best_known)) is not None]
         return len(done), ones, geomean(ratios)
 
     def late_geomean(pick: int) -> float | None:
-        ratios = [o.ratio(r[1].best_known) if (o := r[pick]) else None for r in late]
+        ratios = [o.ratio(r[1].best_known) if (o := outcome(r, pick)) else None for r in late]
         if not ratios or any(x is None for x in ratios):
             return None
         return geomean([x for x in ratios if x is not None])
@@ -258,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"- time limit: {args.time_limit:g} s per instance and solver (model building included)")
     print(f"- CP-SAT workers: {args.workers}; seed: {args.seed}")
     print(f"- machine: {os.cpu_count()} cores, {cpu_model()}")
-    print(f"- OR-Tools {ortools.__version__}, Python {platform.python_version()}")
+    print(f"- OR-Tools {version('ortools')}, Python {platform.python_version()}")
     print("- engine: shouwang.rostering.solver (exact mapping via curtois.to_problem);")
     print("  baseline: bench/roster/baseline.py (textbook CP-SAT model, same limits)")
     print("- every objective below is the independent checker's, recomputed from the file")

@@ -144,7 +144,7 @@ def test_progress_callback_and_time_limit() -> None:
     s = solve(p, time_limit_s=3, workers=2, progress=seen.append)
     assert seen and s.solutions_found == len(seen)
     assert all(a.objective >= b.objective for a, b in itertools.pairwise(seen))
-    assert seen[-1].objective >= s.objective
+    assert s.objective is not None and seen[-1].objective >= s.objective
     assert s.wall_time_s < 6
     assert s.time_to_best_s is not None and s.time_to_best_s <= s.wall_time_s
 

@@ -19,7 +19,7 @@ from shouwang.rostering import ics, services
 from shouwang.rostering.models import CalendarFeed, DutyAssignment, Roster, RosterStatus
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-FAST = {"time_limit_s": 3, "seed": 0}
+FAST = {"time_limit_s": 30, "seed": 0, "deterministic_time": 2.0}
 
 
 def _next_month(months: int = 1) -> dt.date:

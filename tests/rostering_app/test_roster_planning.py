@@ -17,7 +17,7 @@ from shouwang.rostering import services
 from shouwang.rostering.models import Duty, DutyAssignment, Roster, RosterStatus
 
 MONTH = dt.date(2026, 11, 1)
-FAST = {"time_limit_s": 3, "seed": 0}
+FAST = {"time_limit_s": 30, "seed": 0, "deterministic_time": 2.0}
 
 
 def _rows(roster: Roster) -> list[DutyAssignment]:

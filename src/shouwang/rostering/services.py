@@ -239,7 +239,13 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def generate_draft_roster(
-    *, actor: Any, team: Team, month: dt.date, time_limit_s: float = 10, seed: int = 0
+    *,
+    actor: Any,
+    team: Team,
+    month: dt.date,
+    time_limit_s: float = 10,
+    seed: int = 0,
+    deterministic_time: float | None = None,
 ) -> Roster:
     """Plan a team's month: duties from the active duty rules, members from the solver.
 
@@ -327,7 +333,15 @@ def generate_draft_roster(
             pins=pins,
             name=str(roster),
         )
-        solution = solve(problem, time_limit_s=time_limit_s, seed=seed, workers=2)
+        # A deterministic-time budget (tests, reproducible planning) gives the same roster for
+        # the same input and seed however busy the machine is.
+        solution = solve(
+            problem,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            workers=2,
+            deterministic_time=deterministic_time,
+        )
         pinned = {(m, d, r) for m, d, r in pins}
         new_rows = [
             DutyAssignment(duty=duties[(rule_pk, day)], member_id=member_pk, is_manual=False)

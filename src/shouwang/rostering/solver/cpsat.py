@@ -487,8 +487,8 @@ _STATUS: dict[object, m.Status] = {
 
 Key = tuple[int, int, int]
 
-#: Share of the budget the whole-model search gets before neighbourhood search takes over.
-FULL_PHASE_SHARE = 0.1
+#: Length of one round (whole model, or neighbourhoods) as a share of the budget.
+ROUND_SHARE = 0.1
 NEIGHBOURHOODS = ("members", "days", "block", "shortfall")
 #: Time limit of one neighbourhood, as a share of the whole budget.
 PIECE_SHARE = 1 / 40
@@ -563,7 +563,8 @@ class _Search:
             self.by_day.setdefault(key[1], []).append(key)
         start_share = min(0.5, PIECE_START_SIZE / max(len(keys), 1))
         self.difficulty = dict.fromkeys(NEIGHBOURHOODS, max(start_share, 0.02))
-        self.full_share = FULL_PHASE_SHARE
+        self.iteration = 0
+        self.rounds = 0
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -629,29 +630,50 @@ class _Search:
 
     # -- phase 1 ----------------------------------------------------------------------------
 
-    def full_phase(self) -> None:
+    def hinted_model(self) -> cp_model.CpModel:
+        """A copy of the model whose hint is the best roster (every variable)."""
+        model = self.built.model.clone()
+        model.clear_hints()
+        hint = model.proto.solution_hint
+        hint.vars.extend(range(len(self.best_values)))
+        hint.values.extend(self.best_values)
+        return model
+
+    def accept(self, solver: cp_model.CpSolver, *, report: bool) -> bool:
+        """Take the solver's roster if it is at least as good; True if strictly better."""
+        objective = round(solver.objective_value)
+        if self.best_objective is not None and objective > self.best_objective:
+            return False
+        improved = self.best_objective is None or objective < self.best_objective
+        self.best = self.take(solver)
+        self.best_values = list(solver.response_proto.solution)
+        self.best_objective = objective
+        if improved and report:
+            self.report(objective)
+        return improved
+
+    def whole(self, *, wall: float, dtime: float | None, first: bool) -> None:
+        """CP-SAT on the whole model (the first time until a roster exists, at least)."""
         solver = cp_model.CpSolver()
-        dleft = self.dtime_left()
-        phase_dtime = None if dleft is None else max(dleft * self.full_share, 0.05)
-        self.configure(solver, wall=self.wall_left(), dtime=phase_dtime, seed=self.seed)
-        watcher = _Watcher(self.report)
+        self.configure(solver, wall=self.wall_left(), dtime=dtime, seed=self.seed + self.rounds)
+        watcher = _Watcher(self.report if first else self.report_if_better)
         stop = threading.Event()
-        switch_at = self.elapsed() + max(self.wall_left(), 0) * self.full_share
+        switch_at = self.elapsed() + wall
 
         def watchdog() -> None:
-            # Hand over to the neighbourhood search once the whole-model share is spent and
-            # a roster exists (without one, keep searching the whole model).
+            # End the round once its share is spent and a roster exists (without one, keep
+            # searching the whole model).
             while not stop.wait(0.05):
-                if watcher.solutions and self.elapsed() >= switch_at:
+                if (watcher.solutions or not first) and self.elapsed() >= switch_at:
                     solver.stop_search()
                     return
 
         thread = None
-        if phase_dtime is None:
+        if dtime is None:
             thread = threading.Thread(target=watchdog, daemon=True)
             thread.start()
         try:
-            code = solver.solve(self.built.model, watcher)
+            code = solver.solve(self.built.model if first else self.hinted_model(), watcher)
         finally:
             stop.set()
             if thread is not None:
@@ -659,15 +681,20 @@ class _Search:
         self.dtime_used += solver.deterministic_time
         status = _STATUS.get(code, "unknown")
         if status in ("optimal", "feasible"):
-            self.best = self.take(solver)
-            self.best_values = list(solver.response_proto.solution)
-            self.best_objective = round(solver.objective_value)
-            self.bound = solver.best_objective_bound
+            self.accept(solver, report=False)  # progress was reported by the watcher
+            self.bound = max(self.bound, solver.best_objective_bound)
+            if status == "optimal":
+                self.bound = max(self.bound, float(self.best_objective or 0))
+            self.status = "optimal" if self.proven() else "feasible"
+        elif first and status in ("infeasible", "model_invalid"):
             self.status = status
-        elif status in ("infeasible", "model_invalid"):
-            self.status = status
-        elif phase_dtime is not None and (self.dtime_left() or 0) > 0 and self.wall_left() > 0:
-            self.full_phase()  # deterministic budget spent without a roster: try again
+        elif first and dtime is not None and (self.dtime_left() or 0) > 0 and self.wall_left() > 0:
+            # Deterministic budget spent without a roster: keep looking.
+            self.whole(wall=wall, dtime=self.dtime_left(), first=True)
+
+    def report_if_better(self, objective: float) -> None:
+        if self.best_objective is None or objective < self.best_objective - 0.5:
+            self.report(objective)
 
     # -- phase 2 ----------------------------------------------------------------------------
 
@@ -717,39 +744,40 @@ class _Search:
                 out.append((demand.day, index[demand.kind]))
         return out
 
-    def lns_phase(self) -> None:
+    def pieces(self, *, wall: float, dtime: float | None) -> None:
+        """Neighbourhood search for one round of ``wall`` seconds (or ``dtime``)."""
         assert self.best is not None and self.best_objective is not None
         piece_wall = min(max(self.time_limit_s * PIECE_SHARE, 0.3), 5.0)
         piece_dtime = (
             None if self.dtime_total is None else max(self.dtime_total * PIECE_SHARE, 0.02)
         )
-        iteration = 0
+        round_end = time.perf_counter() + wall
+        dtime_end = None if dtime is None else self.dtime_used + dtime
         while not self.proven():
-            wall = min(piece_wall, self.wall_left())
-            if wall < 0.05:
+            wall_now = min(piece_wall, self.wall_left(), round_end - time.perf_counter())
+            if wall_now < 0.05:
                 return
-            dtime = None
-            if piece_dtime is not None:
-                dleft = self.dtime_left() or 0.0
+            dtime_now = None
+            if piece_dtime is not None and dtime_end is not None:
+                dleft = min(self.dtime_left() or 0.0, dtime_end - self.dtime_used)
                 if dleft <= 1e-3:
                     return
-                dtime = min(piece_dtime, dleft)
-            iteration += 1
+                dtime_now = min(piece_dtime, dleft)
+            self.iteration += 1
+            iteration = self.iteration
             kind = NEIGHBOURHOODS[self.rng.randrange(len(NEIGHBOURHOODS))]
             free = self.neighbourhood(kind)
             if not free:
                 continue
-            sub = self.built.model.clone()
-            sub.clear_hints()
-            hint = sub.proto.solution_hint
-            hint.vars.extend(range(len(self.best_values)))
-            hint.values.extend(self.best_values)
+            sub = self.hinted_model()
             for key, var in self.built.x.items():
                 if key not in free:
                     domain = sub.proto.variables[var.index].domain
                     domain[0] = domain[1] = self.best[key]
             solver = cp_model.CpSolver()
-            self.configure(solver, wall=wall, dtime=dtime, seed=self.seed + iteration, piece=True)
+            self.configure(
+                solver, wall=wall_now, dtime=dtime_now, seed=self.seed + iteration, piece=True
+            )
             code = solver.solve(sub)
             self.dtime_used += solver.deterministic_time
             status = _STATUS.get(code, "unknown")
@@ -770,16 +798,8 @@ class _Search:
                 self.best_objective,
                 self.elapsed(),
             )
-            if status not in ("optimal", "feasible"):
-                continue
-            objective = round(solver.objective_value)
-            if objective <= self.best_objective:
-                improved = objective < self.best_objective
-                self.best = self.take(solver)
-                self.best_values = list(solver.response_proto.solution)
-                self.best_objective = objective
-                if improved:
-                    self.report(objective)
+            if status in ("optimal", "feasible"):
+                self.accept(solver, report=True)
 
     def proven(self) -> bool:
         """Whether the best roster meets the lower bound (integer objective)."""
@@ -787,14 +807,48 @@ class _Search:
             return False
         return self.best_objective <= math.ceil(self.bound - 1e-6)
 
+    def clock(self) -> float:
+        """Elapsed budget: deterministic time if that is the limit, else wall time."""
+        return self.dtime_used if self.dtime_total is not None else self.elapsed()
+
     def run(self, *, neighbourhoods: bool = True) -> None:
-        """Phase 1, then (if allowed and useful) phase 2."""
-        self.full_share = FULL_PHASE_SHARE if neighbourhoods else 1.0
-        self.full_phase()
-        if self.status == "feasible" and neighbourhoods:
-            self.lns_phase()
-            if self.proven():
-                self.status = "optimal"
+        """The whole model first; then rounds of pieces or of the whole model, by success.
+
+        Rounds are a tenth of the budget.  After one round of each kind, the kind that gained
+        more per unit of time in its last round goes next, and every fourth round tries the
+        other kind, so that a medium month keeps the whole-model search that suits it and a
+        large one the neighbourhoods.
+        """
+        share = ROUND_SHARE if neighbourhoods else 1.0
+        round_wall = self.time_limit_s * share
+        round_dtime = None if self.dtime_total is None else self.dtime_total * share
+        self.whole(wall=round_wall, dtime=round_dtime, first=True)
+        if self.status != "feasible" or not neighbourhoods:
+            return
+        gains: dict[str, float] = {}
+        rounds = 0
+        while not self.proven() and self.wall_left() > 0.05:
+            if round_dtime is not None and (self.dtime_left() or 0.0) <= 1e-3:
+                break
+            if rounds < 2:
+                mode = ("pieces", "whole")[rounds]
+            else:
+                ranked = sorted(gains, key=lambda k: (-gains[k], k != "pieces"))
+                mode = ranked[1] if rounds % 4 == 3 else ranked[0]
+            before, started = self.best_objective or 0, self.clock()
+            self.rounds += 1
+            if mode == "pieces":
+                self.pieces(wall=round_wall, dtime=round_dtime)
+            else:
+                self.whole(wall=round_wall, dtime=round_dtime, first=False)
+            spent = max(self.clock() - started, 1e-6)
+            gains[mode] = (before - (self.best_objective or 0)) / spent
+            rounds += 1
+            _log.debug(
+                "round %d %s gain/s=%.1f best=%s", rounds, mode, gains[mode], self.best_objective
+            )
+        if self.proven():
+            self.status = "optimal"
 
 
 def solve(
