@@ -376,32 +376,21 @@ def map_data(request: HttpRequest) -> JsonResponse:
         _feature(r.geometry, "route", r, "routes", r.get_patrol_method_display())
         for r in Route.objects.visible_to(user).exclude(geometry=None)
     ]
-    features += [
-        _feature(
-            {"type": "Point", "coordinates": [o.longitude, o.latitude]},
-            "organisation",
-            o,
-            "organisations",
-            str(o.kind),
-        )
-        for o in Organisation.objects.visible_to(user)
-        .select_related("kind")
-        .exclude(longitude=None)
-        .exclude(latitude=None)
-    ]
-    features += [
-        _feature(
-            {"type": "Point", "coordinates": [p.longitude, p.latitude]},
-            "key_place",
-            p,
-            "key-places",
-            str(p.kind),
-        )
-        for p in KeyPlace.objects.visible_to(user)
-        .select_related("kind")
-        .exclude(longitude=None)
-        .exclude(latitude=None)
-    ]
+    for model, layer, slug in (
+        (Organisation, "organisation", "organisations"),
+        (KeyPlace, "key_place", "key-places"),
+    ):
+        points = model.objects.visible_to(user).select_related("kind")  # type: ignore[attr-defined]
+        features += [
+            _feature(
+                {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+                layer,
+                p,
+                slug,
+                str(p.kind),
+            )
+            for p in points.exclude(longitude=None).exclude(latitude=None)
+        ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
