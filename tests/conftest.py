@@ -56,6 +56,7 @@ RECORD_ATTR = {
     "post": "post",
     "dutyrule": "dutyrule",
     "roster": "roster",
+    "holidayarrangement": "holidayarrangement",
 }
 
 
@@ -108,6 +109,7 @@ class Side:
     post: Any = None
     dutyrule: Any = None
     roster: Any = None
+    holidayarrangement: Any = None
     spare_user: Any = None
     rolegrant: Any = None
 
@@ -344,6 +346,19 @@ def _roster(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
     return {"team": s.team.pk, "month": f"{2030 + n // 12}-{n % 12 + 1:02d}-01", "note": "test"}
 
 
+def _holidayarrangement(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    # The world's own arrangements are in 2035; these dates never clash with them (nor make
+    # the years the holiday tests treat as unknown "known").
+    day = date(2036, 1, 1).toordinal() + n
+    return {
+        "jurisdiction": s.township.pk,
+        "date": date.fromordinal(day).isoformat(),
+        "kind": "holiday",
+        "name": f"{NAMES[side]}测试假日{n}",
+        "note": "test",
+    }
+
+
 PAYLOAD_BUILDERS = {
     "jurisdiction": _jurisdiction,
     "codeitem": _codeitem,
@@ -358,6 +373,7 @@ PAYLOAD_BUILDERS = {
     "post": _post,
     "dutyrule": _dutyrule,
     "roster": _roster,
+    "holidayarrangement": _holidayarrangement,
 }
 
 # A small, always-valid change per record type (PATCH body) and how to read it back.
@@ -602,6 +618,16 @@ def build_world() -> World:
         )
         s.roster = rostering.create_roster(
             actor=admin, data={"team": s.team.pk, "month": "2026-01-01", "note": ""}
+        )
+        s.holidayarrangement = rostering.create_holiday_arrangement(
+            actor=admin,
+            data={
+                "jurisdiction": s.township.pk,
+                "date": "2035-10-01",
+                "kind": "holiday",
+                "name": "国庆节",
+                "note": "",
+            },
         )
         s.spare_user = core.create_user(
             actor=admin, username=f"spare_{side.lower()}", password=PASSWORD

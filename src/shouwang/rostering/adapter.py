@@ -3,6 +3,10 @@
 * Demand: on which dates a duty rule asks for members (`rule_dates`), through a small
   calendar interface (`parse_market_pattern`, `market_dates`) backed by
   :mod:`shouwang.calendars` when it is importable.
+* Holidays: `holiday_provider` turns the office-entered holiday arrangements into a
+  :class:`~shouwang.calendars.holidays.HolidayProvider` (the nearest office wins a date);
+  `calendar_days` marks a month's statutory holidays and weekend days from it, and
+  `calendar_warnings_json` stores what it cannot know (a year nobody has entered yet).
 * `build_problem`: a team's active members and its posts' active rules for one month →
   a solver :class:`~shouwang.rostering.solver.model.Problem`.
 * `assignments_of`: the solver's :class:`Solution` → (member pk, date, rule pk) triples.
@@ -18,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shouwang.calendars.holidays import CalendarWarning, HolidayOverride, HolidayProvider
 from shouwang.rostering.solver import model as sm
 
 NIGHT_FROM = dt.time(20, 0)
@@ -73,6 +78,56 @@ def rule_dates(rule: Any, start: dt.date, end: dt.date) -> list[dt.date]:
             parse_market_pattern(rule.market_pattern, rule.market_calendar), start, end
         )
     raise ValueError(f"unknown recurrence {kind!r}")
+
+
+# -- holidays ----------------------------------------------------------------------------------
+
+
+def holiday_provider(arrangements: Iterable[Any]) -> HolidayProvider:
+    """A provider from HolidayArrangements (jurisdiction selected) that apply to one team.
+
+    When offices at several levels enter the same date, the nearest one (the deepest
+    jurisdiction) wins, so a township may correct its county's entry.
+    """
+    chosen: dict[dt.date, tuple[int, Any]] = {}
+    for arrangement in arrangements:
+        depth = len(arrangement.jurisdiction.path.strip("/").split("/"))
+        known = chosen.get(arrangement.date)
+        if known is None or depth > known[0]:
+            chosen[arrangement.date] = (depth, arrangement)
+    return HolidayProvider(
+        HolidayOverride(day, "holiday" if a.kind == "holiday" else "workday", a.name or "")
+        for day, (_depth, a) in sorted(chosen.items())
+    )
+
+
+@dataclass(frozen=True)
+class CalendarDays:
+    """The day indexes of a month that are statutory holidays and weekend (rest) days."""
+
+    holidays: frozenset[int]
+    weekend_days: frozenset[int]
+
+
+def calendar_days(provider: HolidayProvider, month: dt.date) -> CalendarDays:
+    """Statutory holidays, and weekends minus adjusted working days, of the month of `month`."""
+    first, last = month_bounds(month)
+    holidays: set[int] = set()
+    weekend: set[int] = set()
+    for index, day in enumerate(days_of(first, last)):
+        info = provider.day_info(day)
+        if info.is_holiday:
+            holidays.add(index)
+        if day.weekday() >= 5 and not info.is_workday:
+            weekend.add(index)
+    return CalendarDays(frozenset(holidays), frozenset(weekend))
+
+
+def calendar_warnings_json(warnings: Iterable[CalendarWarning]) -> list[dict[str, Any]]:
+    return [
+        {"code": w.code, "message_zh": w.message_zh, "message_en": w.message_en, "year": w.year}
+        for w in warnings
+    ]
 
 
 # -- records → problem -------------------------------------------------------------------------
@@ -148,12 +203,14 @@ def build_problem(
     home_zones: dict[int, str | None] | None = None,
     pins: Iterable[tuple[int, dt.date, int]] = (),
     name: str = "",
+    holidays: HolidayProvider | None = None,
 ) -> sm.Problem:
     """The solver's problem for one month.
 
     `rules` are active DutyRules (post selected), `members` active team members (roles
     prefetched), `home_zones` member pk → zone id, `pins` (member pk, date, rule pk) of the
-    manual assignments that re-planning must keep.
+    manual assignments that re-planning must keep, `holidays` the calendar that marks
+    statutory holidays and 调休 (without it: no holidays, Saturday and Sunday are weekends).
     """
     first, last = month_bounds(month)
     horizon = (last - first).days + 1
@@ -179,6 +236,7 @@ def build_problem(
         for m, d, r in pins
         if member_id(m) in known_members and kind_id(r) in known_kinds and first <= d <= last
     )
+    days = calendar_days(holidays, first) if holidays is not None else None
     return sm.Problem(
         horizon_days=horizon,
         duty_kinds=kinds,
@@ -188,6 +246,8 @@ def build_problem(
         start_date=first,
         pinned=_one_pin_per_day(pinned),
         name=name,
+        weekend_days=days.weekend_days if days is not None else None,
+        holidays=days.holidays if days is not None else frozenset(),
     )
 
 

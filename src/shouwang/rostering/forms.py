@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.records import RecordForm
 from shouwang.forces.models import Team
-from shouwang.rostering.models import DutyRule, Roster
+from shouwang.rostering.models import DutyRule, HolidayArrangement, Roster
 
 
 class DutyRuleForm(RecordForm):
@@ -47,6 +47,14 @@ class DutyRuleForm(RecordForm):
             if name in cleaned and cleaned[name] in (None, ""):
                 cleaned[name] = default
         return cleaned
+
+
+class HolidayArrangementForm(RecordForm):
+    """One day of a year's holiday arrangement, entered by an office."""
+
+    class Meta:
+        model = HolidayArrangement
+        fields = ["jurisdiction", "date", "kind", "name", "note"]
 
 
 class RosterForm(RecordForm):

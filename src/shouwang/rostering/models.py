@@ -198,6 +198,60 @@ _WEEKDAY_ZH = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "�
 _WEEKDAY_PREFIX = "周"
 
 
+class ArrangementKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Statutory holiday")
+    WORKDAY = "workday", _("Adjusted working day")
+
+
+class HolidayArrangement(models.Model):
+    """One day of a year's holiday arrangement (法定节假日 / 调休上班), entered by an office.
+
+    Applies to the rosters of the teams in the office's jurisdiction subtree; the nearest
+    office's entry wins when several offices enter the same date.  Entries override
+    ``chinese_calendar`` and make a year the library does not know yet "known".
+    """
+
+    scope_path = "jurisdiction__path"
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ArrangementKind.choices, default=ArrangementKind.HOLIDAY
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=60,
+        blank=True,
+        help_text=_("The holiday, e.g. 国庆节 (for a working day: the holiday it makes up for)."),
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        related_name="holiday_arrangements",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        verbose_name_plural = _("holiday arrangements")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "date"],
+                name="holiday_arrangement_unique_jurisdiction_date",
+                violation_error_message=_(
+                    "This jurisdiction already has an arrangement for this date."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        day = self.date.isoformat() if self.date else "?"
+        return f"{day} {self.get_kind_display()}{' ' + self.name if self.name else ''}"
+
+
 class RosterStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     REVIEWED = "reviewed", _("Reviewed")
@@ -234,6 +288,9 @@ class Roster(models.Model):
         editable=False,
     )
     findings = models.JSONField(_("checks before planning"), default=list, editable=False)
+    calendar_warnings = models.JSONField(
+        _("calendar warnings"), default=list, blank=True, editable=False
+    )
     uncovered = models.JSONField(_("uncovered needs"), default=list, editable=False)
     solver_summary = models.JSONField(_("planning summary"), default=dict, editable=False)
     generated_at = models.DateTimeField(_("generated at"), null=True, editable=False)
@@ -278,6 +335,18 @@ class Roster(models.Model):
     @property
     def status_label(self) -> str:
         return str(self.get_status_display())
+
+    def calendar_warning_messages(self) -> list[str]:
+        """The stored calendar warnings in the active language (Chinese or English)."""
+        from django.utils import translation
+
+        language = (translation.get_language() or "zh-hans").lower()
+        key = "message_zh" if language.startswith("zh") else "message_en"
+        return [
+            str(w.get(key) or w.get("message_zh") or "")
+            for w in (self.calendar_warnings or [])
+            if isinstance(w, dict)
+        ]
 
 
 class Duty(models.Model):

@@ -1,11 +1,12 @@
-"""Record types of duty planning: duty rules and rosters (duties live inside a roster)."""
+"""Record types of duty planning: duty rules, holiday arrangements and rosters (duties live
+inside a roster)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.registry import RecordType, register
 from shouwang.rostering import services
-from shouwang.rostering.forms import DutyRuleForm, RosterForm
-from shouwang.rostering.models import DutyRule, Roster
+from shouwang.rostering.forms import DutyRuleForm, HolidayArrangementForm, RosterForm
+from shouwang.rostering.models import DutyRule, HolidayArrangement, Roster
 
 # Navigation lists sections by key (core/context_processors.py); until a "rostering" section
 # is added there, duty planning sits with the posts it schedules.
@@ -25,6 +26,22 @@ register(
         detail_fields=[*DutyRuleForm.base_fields, "recurrence_display"],
         select_related=["post", "jurisdiction"],
         extra_labels={"recurrence_display": _("when")},
+        section=SECTION,
+    )
+)
+register(
+    RecordType(
+        model=HolidayArrangement,
+        form=HolidayArrangementForm,
+        create=services.create_holiday_arrangement,
+        update=services.update_holiday_arrangement,
+        delete=services.delete_holiday_arrangement,
+        slug="holiday-arrangements",
+        columns=["date", "kind", "name", "jurisdiction"],
+        filters=["jurisdiction", "kind"],
+        search=["name", "note"],
+        detail_fields=list(HolidayArrangementForm.base_fields),
+        select_related=["jurisdiction"],
         section=SECTION,
     )
 )

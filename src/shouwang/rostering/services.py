@@ -15,19 +15,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.areas.models import Zone
+from shouwang.calendars.holidays import HolidayProvider
 from shouwang.core import records
 from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, in_scope
 from shouwang.forces.models import Member, MemberStatus, Team
 from shouwang.rostering import adapter
-from shouwang.rostering.forms import DutyRuleForm, RosterForm
+from shouwang.rostering.forms import DutyRuleForm, HolidayArrangementForm, RosterForm
 from shouwang.rostering.models import (
     ROSTER_TRANSITIONS,
     CalendarFeed,
     Duty,
     DutyAssignment,
     DutyRule,
+    HolidayArrangement,
     Roster,
     RosterStatus,
 )
@@ -56,6 +58,42 @@ def update_duty_rule(rule: DutyRule, *, actor: Any, data: Mapping[str, Any]) -> 
 def delete_duty_rule(rule: DutyRule, *, actor: Any) -> None:
     """Remove a duty rule."""
     records.delete_record(rule, actor=actor)
+
+
+# -- holiday arrangements ---------------------------------------------------------------------
+
+
+def create_holiday_arrangement(*, actor: Any, data: Mapping[str, Any]) -> HolidayArrangement:
+    """Enter one day of a year's holiday arrangement (a statutory holiday or 调休 working day)."""
+    return records.create_record(HolidayArrangementForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_holiday_arrangement(
+    arrangement: HolidayArrangement, *, actor: Any, data: Mapping[str, Any]
+) -> HolidayArrangement:
+    """Change a holiday arrangement (takes effect the next time a draft is planned)."""
+    return records.update_record(HolidayArrangementForm, arrangement, actor=actor, data=data)
+
+
+def delete_holiday_arrangement(arrangement: HolidayArrangement, *, actor: Any) -> None:
+    """Remove a holiday arrangement."""
+    records.delete_record(arrangement, actor=actor)
+
+
+def jurisdiction_prefixes(path: str) -> list[str]:
+    """The paths of a node and its ancestors: "/3/17/" → ["/3/", "/3/17/"]."""
+    ids = [part for part in (path or "").strip("/").split("/") if part]
+    return ["/" + "/".join(ids[: n + 1]) + "/" for n in range(len(ids))]
+
+
+def holidays_for_team(team: Team) -> HolidayProvider:
+    """The holiday calendar of a team: chinese_calendar plus the arrangements entered by the
+    offices of the team's jurisdiction and its ancestors (not read through an actor's scope:
+    a team leader's roster follows the county's entries even if the leader cannot list them)."""
+    arrangements = HolidayArrangement.objects.filter(
+        jurisdiction__path__in=jurisdiction_prefixes(team.jurisdiction.path)
+    ).select_related("jurisdiction")
+    return adapter.holiday_provider(arrangements)
 
 
 # -- rosters ----------------------------------------------------------------------------------
@@ -325,6 +363,7 @@ def generate_draft_roster(
                 found.save()
             duties[(rule_pk, day)] = found
 
+        holidays = holidays_for_team(team)
         problem = adapter.build_problem(
             month=month,
             rules=rules,
@@ -332,6 +371,7 @@ def generate_draft_roster(
             home_zones=_home_zones(members, rules),
             pins=pins,
             name=str(roster),
+            holidays=holidays,
         )
         # A deterministic-time budget (tests, reproducible planning) gives the same roster for
         # the same input and seed however busy the machine is.
@@ -353,6 +393,9 @@ def generate_draft_roster(
         before = snapshot(roster)
         names = {k.id: k.label() for k in problem.duty_kinds}
         roster.findings = adapter.findings_json(solution.findings)
+        roster.calendar_warnings = adapter.calendar_warnings_json(
+            holidays.warnings_for(first, last)
+        )
         roster.uncovered = adapter.uncovered_json(solution.uncovered, month, names)
         roster.solver_summary = {
             "status": solution.status,
