@@ -25,6 +25,16 @@ urlpatterns = [
         roster_views.roster_transition,
         name="roster-transition",
     ),
+    path(
+        "rostering/rosters/<int:pk>/timetable.xlsx",
+        roster_views.roster_timetable_xlsx,
+        name="roster-timetable-xlsx",
+    ),
+    path(
+        "rostering/rosters/<int:pk>/timetable.pdf",
+        roster_views.roster_timetable_pdf,
+        name="roster-timetable-pdf",
+    ),
     path("rostering/feeds/<str:token>.ics", roster_views.calendar_feed, name="calendar-feed"),
     path(
         "rostering/members/<int:pk>/feeds/",

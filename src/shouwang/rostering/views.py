@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.forces.models import Member
-from shouwang.rostering import ics, services
+from shouwang.rostering import exports, ics, services
 from shouwang.rostering.forms import GenerateRosterForm, TransitionForm
 from shouwang.rostering.models import CalendarFeed, Roster
 
@@ -64,6 +66,42 @@ def roster_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 for message in errs:
                     messages.error(request, message)
     return redirect(_detail(roster))
+
+
+# -- the month's timetable as files ----------------------------------------------------------
+
+
+def _attachment(body: bytes, content_type: str, filename: str, fallback: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def roster_timetable_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = get_for(Roster, request.user, pk, "view")
+    return _attachment(
+        exports.timetable_xlsx(roster),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.filename(roster, "xlsx"),
+        f"timetable-{roster.month:%Y-%m}.xlsx",
+    )
+
+
+@login_required
+@require_GET
+def roster_timetable_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = get_for(Roster, request.user, pk, "view")
+    return _attachment(
+        exports.timetable_pdf(roster),
+        "application/pdf",
+        exports.filename(roster, "pdf"),
+        f"timetable-{roster.month:%Y-%m}.pdf",
+    )
 
 
 # -- calendar feeds ---------------------------------------------------------------------------
