@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from functools import cache
 
 from cryptography.fernet import Fernet
@@ -37,3 +38,13 @@ def decrypt(token: str) -> str:
 def blind_index(value: str) -> str:
     _, index_key = _keys(settings.FIELD_ENCRYPTION_KEY)
     return hmac.new(index_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def new_secret_token(prefix: str) -> str:
+    """A bearer secret (API token, calendar-feed token); only its digest is ever stored."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def secret_digest(raw: str) -> str:
+    """The stored form of a bearer secret: its SHA-256, so a database leak reveals no token."""
+    return hashlib.sha256(raw.encode()).hexdigest()

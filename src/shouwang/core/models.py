@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core import validators
+from shouwang.core import crypto, validators
 from shouwang.core.scoping import ACTIONS, ScopedManager, ScopedQuerySet
 
 
@@ -323,11 +321,11 @@ class ApiToken(models.Model):
 
     @staticmethod
     def hash(raw: str) -> str:
-        return hashlib.sha256(raw.encode()).hexdigest()
+        return crypto.secret_digest(raw)
 
     @classmethod
     def new_raw(cls) -> str:
-        return "sw_" + secrets.token_urlsafe(32)
+        return crypto.new_secret_token("sw_")
 
 
 class LoginFailure(models.Model):

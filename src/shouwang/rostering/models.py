@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.areas.models import Post
+from shouwang.core import crypto
 from shouwang.core.models import CodeItem, Jurisdiction
 from shouwang.core.scoping import ScopedManager
 from shouwang.forces.models import Member, Team
@@ -455,8 +454,8 @@ class CalendarFeed(models.Model):
 
     @staticmethod
     def hash(raw: str) -> str:
-        return hashlib.sha256(raw.encode()).hexdigest()
+        return crypto.secret_digest(raw)
 
     @classmethod
     def new_raw(cls) -> str:
-        return "swcal_" + secrets.token_urlsafe(32)
+        return crypto.new_secret_token("swcal_")
