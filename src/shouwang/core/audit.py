@@ -21,6 +21,7 @@ ACTIONS: dict[str, Promise | str] = {
     "core.apitoken.created": _("API token issued"),
     "core.apitoken.revoked": _("API token revoked"),
     "forces.member.citizen_id_revealed": _("Full identity number viewed"),
+    "forces.member.login_linked": _("Member's login linked"),
 }
 
 VERBS: dict[str, Promise] = {

@@ -423,6 +423,13 @@ class _Loader:
                 },
             )
 
+    def link_login(self, member: Member, username: str) -> None:
+        """A field login is also the member's own account (own duties, swaps)."""
+        member.refresh_from_db()
+        if member.user_id is None:
+            user = get_user_model().objects.get(username=username)
+            forces.link_member_login(member, actor=self.actor, user=user)
+
     def logins(self) -> list[tuple[str, str]]:
         user_model = get_user_model()
         result = [(ADMIN_USERNAME, Role.objects.get(key="system_admin").name)]
@@ -438,6 +445,8 @@ class _Loader:
                     actor=self.actor, username=username, password=DEMO_PASSWORD, full_name=full_name
                 )
             self.grant(username, role, where, team)
+            if not shown.startswith("@"):
+                self.link_login(self.members[shown], username)
             result.append((username, Role.objects.get(key=role).name))
         return result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -267,6 +268,15 @@ class Member(models.Model):
         _("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
     )
     admission_date = models.DateField(_("admission date"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+        help_text=_("The login this member signs in with (to see own duties, ask for swaps)."),
+    )
     citizen_id_encrypted = models.TextField(editable=False, blank=True)
     citizen_id_digest = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     citizen_id_masked = models.CharField(

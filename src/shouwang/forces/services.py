@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from shouwang.core import records
 from shouwang.core.audit import record_event
+from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import get_for, may_see_sensitive
 from shouwang.forces.forms import MemberForm, OrganisationForm, TeamForm
 from shouwang.forces.models import Member, Organisation, Team
@@ -78,3 +80,26 @@ def reveal_citizen_id(member: Member, *, actor: Any, reason: str = "") -> str:
         member = get_for(Member, actor, member.pk, "view")
         record_event("forces.member.citizen_id_revealed", actor=actor, target=member, reason=reason)
         return member.citizen_id_full()
+
+
+def link_member_login(member: Member, *, actor: Any, user: Any) -> Member:
+    """Let a member sign in as `user` (to see own duties and ask for swaps), or unlink (None).
+
+    A login belongs to one member at most; linking it to another member is refused.
+    """
+    with transaction.atomic():
+        member = get_for(Member, actor, member.pk, "change")
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if user is not None and Member.objects.filter(user=user).exclude(pk=member.pk).exists():
+            raise RecordInvalid({"user": [_("This login already belongs to another member.")]})
+        before = {"user": member.user_id}
+        member.user = user
+        member.save(update_fields=["user"])
+        record_event(
+            "forces.member.login_linked",
+            actor=actor,
+            target=member,
+            before=before,
+            after={"user": member.user_id},
+        )
+        return member

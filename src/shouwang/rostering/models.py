@@ -21,6 +21,26 @@ class Recurrence(models.TextChoices):
     WEEKDAYS = "weekdays", _("On some weekdays")
     MARKET_DAYS = "market_days", _("On market days")
     MONTHLY = "monthly", _("On one day of the month")
+    WEEKLY = "weekly", _("Some days a week, not on market days")
+    RRULE = "rrule", _("By an iCalendar rule (RRULE)")
+    SCHOOL_DAYS = "school_days", _("At school times on school days")
+    KEY_PERIODS = "key_periods", _("On holidays and key periods")
+    WEATHER = "weather", _("During severe-weather warnings")
+    TRAIN_PASSAGES = "train_passages", _("At train passages")
+
+
+class SchoolEvent(models.TextChoices):
+    ARRIVAL = "arrival", _("Pupils arrive")
+    DISMISSAL = "dismissal", _("Pupils are dismissed")
+    RETURN = "return", _("Boarders return")
+    LEAVE = "leave", _("Boarders leave")
+
+
+class WarningLevel(models.TextChoices):
+    BLUE = "blue", _("Blue")
+    YELLOW = "yellow", _("Yellow")
+    ORANGE = "orange", _("Orange")
+    RED = "red", _("Red")
 
 
 class MarketCalendar(models.TextChoices):
@@ -71,6 +91,32 @@ class DutyRule(models.Model):
         null=True,
         blank=True,
         help_text=_("For monthly rules: 1–31 (skipped in months that are shorter)."),
+    )
+    times_per_week = models.PositiveSmallIntegerField(
+        _("days a week"),
+        null=True,
+        blank=True,
+        help_text=_("For weekly rules: on how many days of each week (market days avoided)."),
+    )
+    rrule = models.CharField(
+        _("iCalendar rule"),
+        max_length=500,
+        blank=True,
+        help_text=_("For RRULE rules, RFC 5545, e.g. FREQ=WEEKLY;BYDAY=TU,TH."),
+    )
+    school_event = models.CharField(
+        _("school event"),
+        max_length=16,
+        choices=SchoolEvent.choices,
+        blank=True,
+        help_text=_("For school-day rules: which bell event the post covers (empty: every one)."),
+    )
+    min_warning_level = models.CharField(
+        _("lowest warning level"),
+        max_length=8,
+        choices=WarningLevel.choices,
+        blank=True,
+        help_text=_("For weather rules: warnings of this level or higher call out the post."),
     )
     start_time = models.TimeField(
         _("start time"), null=True, blank=True, help_text=_("Empty: the post's default.")
