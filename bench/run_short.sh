@@ -7,4 +7,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=.venv/bin/python
 [[ -x $PYTHON ]] || PYTHON=python3.11
-exec "$PYTHON" bench/roster/run.py --time-limit 10 --instances 1-3 "$@"
+"$PYTHON" bench/roster/run.py --time-limit 10 --instances 1-3 "$@"
+# County benchmark, short: 3 small townships through Celery workers on Redis (1, then 2).
+"$PYTHON" bench/county/run.py --short

@@ -57,6 +57,14 @@ RECORD_ATTR = {
     "dutyrule": "dutyrule",
     "roster": "roster",
     "holidayarrangement": "holidayarrangement",
+    "memberabsence": "memberabsence",
+    "memberpostcap": "memberpostcap",
+    "planningpolicy": "planningpolicy",
+    "keyperiod": "keyperiod",
+    "weatherwarning": "weatherwarning",
+    "schoolcalendar": "schoolcalendar",
+    "trainpassage": "trainpassage",
+    "holidayyear": "holidayyear",
 }
 
 
@@ -110,6 +118,18 @@ class Side:
     dutyrule: Any = None
     roster: Any = None
     holidayarrangement: Any = None
+    memberabsence: Any = None
+    memberpostcap: Any = None
+    planningpolicy: Any = None
+    # A second post (the world's post cap is on it) and a team without a planning policy,
+    # so that payloads for new caps and policies never clash with the world's own.
+    cap_post: Any = None
+    policy_team: Any = None
+    keyperiod: Any = None
+    weatherwarning: Any = None
+    schoolcalendar: Any = None
+    trainpassage: Any = None
+    holidayyear: Any = None
     spare_user: Any = None
     rolegrant: Any = None
 
@@ -359,6 +379,136 @@ def _holidayarrangement(world: World, s: Side, side: str, n: int) -> dict[str, A
     }
 
 
+# Calendar records (calendars app): all in 2035 or later, so they never call out the world's
+# daily duty rule nor make a year the holiday tests treat as unknown "known".
+SCHOOL_TIMETABLE = {
+    str(day): [{"kind": "arrival", "time": "07:50"}, {"kind": "dismissal", "time": "16:30"}]
+    for day in range(1, 6)
+}
+
+
+def _keyperiod(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {
+        "name": f"{NAMES[side]}重点时段{n}",
+        "jurisdiction": s.township.pk,
+        "start_date": f"{2036 + n}-02-01",
+        "end_date": f"{2036 + n}-02-10",
+        "daily_start": "08:00",
+        "daily_end": "20:00",
+        "zones": [s.zone.pk],
+        "level": "一级",
+        "note": "test",
+    }
+
+
+def _weatherwarning(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {
+        "kind": "rainstorm",
+        "level": "orange",
+        "starts_at": f"{2036 + n}-07-01T08:00:00+08:00",
+        "ends_at": f"{2036 + n}-07-02T08:00:00+08:00",
+        "zones": [s.zone.pk],
+        "issuer": "县气象台",
+        "jurisdiction": s.township.pk,
+        "note": "test",
+    }
+
+
+def _schoolcalendar(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {
+        "school": s.keyplace.pk,
+        "jurisdiction": s.village.pk,
+        "terms": [
+            {"name": "秋季学期", "start": f"{2036 + n}-09-01", "end": f"{2037 + n}-01-20"}
+        ],
+        "vacations": [{"name": "国庆", "start": f"{2036 + n}-10-01", "end": f"{2036 + n}-10-07"}],
+        "summer_from": "05-01",
+        "summer_timetable": SCHOOL_TIMETABLE,
+        "winter_from": "10-01",
+        "winter_timetable": SCHOOL_TIMETABLE,
+        "overrides": {},
+        "note": "test",
+    }
+
+
+def _trainpassage(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {
+        "segment": s.segment.pk,
+        "chainage_m": "K261+500",
+        "train_no": f"K{100 + n}",
+        "direction": "up",
+        "passes_at": "21:15",
+        "days": "daily",
+        "valid_from": f"{2036 + n}-01-01",
+        "valid_to": f"{2036 + n}-12-31",
+        "jurisdiction": s.township.pk,
+        "note": "test",
+    }
+
+
+def _holidayyear(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {"jurisdiction": s.township.pk, "year": 2040 + n, "complete": False, "note": "test"}
+
+
+def _memberabsence(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    # The world's own absence is in 2035; these never overlap it nor each other.
+    day = date(2036, 3, 1).toordinal() + 3 * n
+    return {
+        "member": s.member.pk,
+        "kind": "leave",
+        "start_date": date.fromordinal(day).isoformat(),
+        "end_date": date.fromordinal(day + 1).isoformat(),
+        "reason": "探亲",
+        "status": "approved",
+    }
+
+
+def _memberpostcap(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    # One cap per member and post: further payloads need further posts, made directly (no
+    # audit event) so the tests that count events and side B's rows are not disturbed.
+    post = s.post if n == 0 else _spare_post(s, side, n)
+    return {"member": s.member.pk, "post": post.pk, "max_per_month": n % 5, "note": "test"}
+
+
+def _spare_post(s: Side, side: str, n: int) -> Any:
+    from shouwang.areas.models import Post
+
+    post, _created = Post.objects.get_or_create(
+        name=f"{NAMES[side]}限次岗{n}",
+        jurisdiction=s.township,
+        defaults={
+            "kind": code_item("post_kind"),
+            "team": s.team,
+            "zone": s.zone,
+            "start_time": "09:00",
+        },
+    )
+    return post
+
+
+def _planningpolicy(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    # One policy per team: likewise, further payloads get further teams.
+    team = s.policy_team
+    if n:
+        from shouwang.forces.models import Team
+
+        team, _created = Team.objects.get_or_create(
+            name=f"{NAMES[side]}备勤队{n}",
+            jurisdiction=s.township,
+            defaults={"kind": code_item("team_kind")},
+        )
+    return {
+        "team": team.pk,
+        "full_time_max_per_week": 5,
+        "full_time_max_per_month": 22,
+        "volunteer_max_per_week": 2,
+        "forbid_night_then_early": True,
+        "max_consecutive_duty_days": 6,
+        "weight_fair_nights": 30 + n,
+        "note": "test",
+    }
+
+
 PAYLOAD_BUILDERS = {
     "jurisdiction": _jurisdiction,
     "codeitem": _codeitem,
@@ -374,6 +524,14 @@ PAYLOAD_BUILDERS = {
     "dutyrule": _dutyrule,
     "roster": _roster,
     "holidayarrangement": _holidayarrangement,
+    "memberabsence": _memberabsence,
+    "memberpostcap": _memberpostcap,
+    "planningpolicy": _planningpolicy,
+    "keyperiod": _keyperiod,
+    "weatherwarning": _weatherwarning,
+    "schoolcalendar": _schoolcalendar,
+    "trainpassage": _trainpassage,
+    "holidayyear": _holidayyear,
 }
 
 # A small, always-valid change per record type (PATCH body) and how to read it back.
@@ -382,6 +540,13 @@ CHANGE_FIELD = {
     "rolegrant": ("role", "auditor"),
     "dutyrule": ("priority", 42),
     "roster": ("note", "改过的备注"),
+    "memberabsence": ("reason", "改过的原因"),
+    "memberpostcap": ("max_per_month", 9),
+    "planningpolicy": ("note", "改过的备注"),
+    "weatherwarning": ("note", "改过的备注"),
+    "schoolcalendar": ("note", "改过的备注"),
+    "trainpassage": ("train_no", "K9999"),
+    "holidayyear": ("note", "改过的备注"),
 }
 
 
@@ -627,6 +792,64 @@ def build_world() -> World:
                 "kind": "holiday",
                 "name": "国庆节",
                 "note": "",
+            },
+        )
+        from shouwang.calendars import services as calendars
+
+        s.keyperiod = calendars.create_key_period(
+            actor=admin, data=_service_data(_keyperiod(world, s, side, -1))
+        )
+        s.weatherwarning = calendars.create_weather_warning(
+            actor=admin, data=_service_data(_weatherwarning(world, s, side, -1))
+        )
+        s.schoolcalendar = calendars.create_school_calendar(
+            actor=admin, data=_service_data(_schoolcalendar(world, s, side, -1))
+        )
+        s.trainpassage = calendars.create_train_passage(
+            actor=admin, data=_service_data(_trainpassage(world, s, side, -1))
+        )
+        s.holidayyear = calendars.create_holiday_year(
+            actor=admin, data=_service_data(_holidayyear(world, s, side, -1))
+        )
+        # The members' side of planning (forces app).
+        s.memberabsence = forces.create_absence(
+            actor=admin,
+            data={
+                "member": s.member.pk,
+                "kind": "leave",
+                "start_date": "2035-03-01",
+                "end_date": "2035-03-03",
+                "reason": "探亲",
+                "status": "approved",
+            },
+        )
+        s.cap_post = areas.create_post(
+            actor=admin,
+            data={
+                "name": f"{n}夜巡岗",
+                "kind": code_item("post_kind").pk,
+                "jurisdiction": s.township.pk,
+                "team": s.team.pk,
+                "zone": s.zone.pk,
+                "start_time": "20:00",
+                "duration_minutes": 120,
+                "lead_minutes": 0,
+            },
+        )
+        s.memberpostcap = forces.create_member_post_cap(
+            actor=admin,
+            data={"member": s.member.pk, "post": s.cap_post.pk, "max_per_month": 0},
+        )
+        s.planningpolicy = forces.create_planning_policy(
+            actor=admin, data={"team": s.team.pk, "forbid_night_then_early": True}
+        )
+        s.policy_team = forces.create_team(
+            actor=admin,
+            data={
+                "name": f"{n}备勤队",
+                "kind": code_item("team_kind").pk,
+                "jurisdiction": s.township.pk,
+                "composition_rule": [],
             },
         )
         s.spare_user = core.create_user(

@@ -5,16 +5,19 @@ shouwang serve        serve the application (waitress)
 shouwang migrate      apply database migrations
 shouwang createadmin  create a system administrator login
 shouwang check        run the system checks (add --deploy for production settings)
+shouwang roster       plan a team's month as a draft roster, printing the solver's progress
 shouwang manage …     any Django management command
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def _setup() -> None:
@@ -103,6 +106,133 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _month(text: str) -> dt.date:
+    """argparse type of --month: 2026-12 → 2026-12-01."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m").date()  # noqa: DTZ007 - a month, no time
+    except ValueError:
+        message = f"not a month: {text!r} (expected YYYY-MM, e.g. 2026-12)"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _time_limit(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"not a time limit: {text!r} (seconds, 1 to 3600)")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a seed: {text!r} (a whole number, 0 or more)")
+    return value
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def _find_team(ref: str) -> Any:
+    from shouwang.forces.models import Team
+
+    ref = ref.strip()
+    teams = list(Team.objects.filter(pk=int(ref))) if ref.isdigit() else []
+    if not teams:
+        teams = list(Team.objects.filter(name=ref).select_related("jurisdiction"))
+    if len(teams) > 1:
+        where = ", ".join(f"{t.pk} ({t.jurisdiction})" for t in teams)
+        raise LookupError(f"{len(teams)} teams are named {ref!r}; give the number: {where}")
+    if not teams:
+        raise LookupError(f"no team {ref!r} (give a team's number or exact name)")
+    return teams[0]
+
+
+def _find_actor(username: str | None) -> Any:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    if username:
+        user = users.filter(username=username).first()
+        if user is None:
+            raise LookupError(f"no active user {username!r}")
+        return user
+    user = users.filter(is_superuser=True).order_by("pk").first()
+    if user is None:
+        raise LookupError(
+            "no system administrator to plan as: create one (shouwang createadmin) or pass --user"
+        )
+    return user
+
+
+def cmd_roster(ns: argparse.Namespace) -> int:
+    _setup()
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from shouwang.core.records import RecordInvalid
+    from shouwang.rostering import services
+    from shouwang.rostering.solver import Progress
+
+    try:
+        team = _find_team(ns.team)
+        actor = _find_actor(ns.user)
+    except LookupError as exc:
+        return _fail(str(exc))
+    print(
+        f"Planning team {team.name} (#{team.pk}) for {ns.month:%Y-%m} as {actor.username} "
+        f"(time limit {ns.time_limit:g} s, seed {ns.seed})…",
+        flush=True,
+    )
+
+    def on_progress(p: Progress) -> None:
+        print(
+            f"  {p.elapsed_s:7.1f} s  objective {p.objective:>10g}  bound {p.best_bound:>10g}"
+            f"  ({p.solutions} rosters found)",
+            flush=True,
+        )
+
+    try:
+        roster = services.generate_draft_roster(
+            actor=actor,
+            team=team,
+            month=ns.month,
+            time_limit_s=ns.time_limit,
+            seed=ns.seed,
+            progress=on_progress,
+        )
+    except RecordInvalid as exc:
+        for messages in exc.errors.values():
+            for message in messages:
+                print(f"error: {message}", file=sys.stderr)
+        return 1
+    except (PermissionDenied, Http404):
+        return _fail(f"{actor.username} may not plan rosters of {team.name}")
+    summary = roster.solver_summary
+    print(f"Draft roster: {roster} (#{roster.pk})")
+    print(
+        f"  status {summary.get('status')}, objective {summary.get('objective')}"
+        f"{' (proven optimal)' if summary.get('proven_optimal') else ''},"
+        f" {summary.get('wall_time_s')} s"
+    )
+    print(
+        f"  {summary.get('duties')} duties, {summary.get('assignments')} assignments,"
+        f" {summary.get('members')} members, {len(roster.uncovered)} uncovered needs,"
+        f" {len(roster.findings)} findings"
+    )
+    for name, value in sorted((summary.get("penalties") or {}).items()):
+        if value:
+            print(f"  penalty {name}: {value}")
+    return 0 if summary.get("status") in ("optimal", "feasible") else 2
+
+
 def cmd_manage(ns: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.config.settings")
     from django.core.management import execute_from_command_line
@@ -169,6 +299,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--deploy", action="store_true")
     check.set_defaults(func=cmd_check)
+
+    roster = sub.add_parser(
+        "roster",
+        help="plan a team's month as a draft roster (prints progress)",
+        description="Plan a team's month as a draft roster, as the web page does, here in the "
+        "foreground: prints each better roster the solver finds (objective = weighted "
+        "penalty, bound = the best still possible, elapsed seconds), then the summary. "
+        "Re-planning a draft keeps hand assignments; published rosters are refused. "
+        "Exit code 0: planned; 1: bad input or refused; 2: no roster satisfies the hard rules.",
+    )
+    roster.add_argument("--team", required=True, help="the team's number or exact name")
+    roster.add_argument(
+        "--month", required=True, type=_month, help="the month to plan, YYYY-MM (e.g. 2026-12)"
+    )
+    roster.add_argument(
+        "--time-limit",
+        type=_time_limit,
+        default=10.0,
+        help="solver time limit in seconds (default 10)",
+    )
+    roster.add_argument(
+        "--seed", type=_seed, default=0, help="solver seed: same input and seed, same roster"
+    )
+    roster.add_argument(
+        "--user", help="plan as this user (default: the first system administrator)"
+    )
+    roster.set_defaults(func=cmd_roster)
 
     manage = sub.add_parser("manage", help="run any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)

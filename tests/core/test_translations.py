@@ -24,7 +24,7 @@ SCRIPT = ROOT / "scripts" / "compile_messages.py"
 LOCALE_DIR = ROOT / "src" / "shouwang" / "locale"
 ZH_PO = LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po"
 PASSWORD = "Shouwang-i18n-2024!"
-CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff]")
 HOW_TO_FIX = "see the 'Translations' section of scripts/compile_messages.py"
 
 

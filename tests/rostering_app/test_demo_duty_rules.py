@@ -37,25 +37,57 @@ def empty_db(db: None, settings: Any) -> None:
 
 def test_demo_rules_are_loaded_once_and_plan_a_month() -> None:
     load_demo()
-    rules = {r.post.name: r for r in DutyRule.objects.select_related("post")}
+    rules = {(r.post.name, r.recurrence): r for r in DutyRule.objects.select_related("post")}
+    rail = [
+        (f"{s}护路巡逻", "train_passages")
+        for s in ("渝利铁路栗子村段", "渝利铁路场镇段", "渝利铁路复兴村段")
+    ]
     assert set(rules) == {
-        "中心校护学岗",
-        "中学护学岗（周五）",
-        "中学护学岗（周日）",
-        "场镇夜巡岗",
-        "逢三六九街面岗",
+        ("中心校护学岗", "school_days"),
+        ("中学护学岗（周五）", "school_days"),
+        ("中学护学岗（周日）", "school_days"),
+        ("场镇夜巡岗", "daily"),
+        ("逢三六九街面岗", "market_days"),
+        ("逢三六九街面岗", "key_periods"),
+        ("企业区巡逻", "weekly"),
+        ("高山走村入户", "monthly"),
+        ("渝利铁路场镇段护路巡逻", "weather"),
+        *rail,
     }
-    gate = rules["中心校护学岗"]
+    gate = rules[("中心校护学岗", "school_days")]
     assert gate.effective_start() == dt.time(16, 0) and gate.effective_lead() == 20
-    assert rules["中学护学岗（周五）"].weekdays == [5]
-    assert rules["中学护学岗（周日）"].effective_start() == dt.time(14, 0)
-    assert rules["场镇夜巡岗"].effective_start() == dt.time(20, 0)
-    market = rules["逢三六九街面岗"]
     nov = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    # School days of the 2026 autumn term: Monday to Friday, dismissal at 16:00.
+    gate_days = adapter.rule_dates(gate, *nov)
+    assert gate_days and {d.isoweekday() for d in gate_days} <= {1, 2, 3, 4, 5}
+    assert adapter.window(gate, gate_days[0]).start.time() == dt.time(15, 40)
+    friday = rules[("中学护学岗（周五）", "school_days")]
+    assert {d.isoweekday() for d in adapter.rule_dates(friday, *nov)} == {5}
+    sunday = rules[("中学护学岗（周日）", "school_days")]
+    sunday_days = adapter.rule_dates(sunday, *nov)
+    assert {d.isoweekday() for d in sunday_days} == {7}
+    assert adapter.window(sunday, sunday_days[0]).start.time() == dt.time(13, 40)
+    # No school in the winter vacation.
+    assert adapter.rule_dates(gate, dt.date(2027, 1, 25), dt.date(2027, 2, 19)) == []
+    assert rules[("场镇夜巡岗", "daily")].effective_start() == dt.time(20, 0)
+    market = rules[("逢三六九街面岗", "market_days")]
     assert [d.day for d in adapter.rule_dates(market, *nov)] == [1, 4, 7, 11, 14, 17, 21, 24, 27]
+    enterprise = adapter.rule_dates(rules[("企业区巡逻", "weekly")], *nov)
+    assert enterprise and not set(enterprise) & set(adapter.rule_dates(market, *nov))
+    # The Spring Festival security period calls the street post out every day of it.
+    festival = adapter.rule_dates(
+        rules[("逢三六九街面岗", "key_periods")], dt.date(2027, 2, 1), dt.date(2027, 2, 28)
+    )
+    assert {dt.date(2027, 2, d) for d in range(1, 15)} <= set(festival)
+    train = rules[("渝利铁路场镇段护路巡逻", "train_passages")]
+    train_days = adapter.rule_dates(train, *nov)
+    assert len(train_days) == 30
+    assert adapter.window(train, train_days[0]).start.time() == dt.time(8, 29)
+    weather = adapter.rule_dates(rules[("渝利铁路场镇段护路巡逻", "weather")], *nov)
+    assert weather == [dt.date(2026, 11, 18), dt.date(2026, 11, 19)]
 
     load_demo()
-    assert DutyRule.objects.count() == 5
+    assert DutyRule.objects.count() == len(rules)
 
     admin = get_user_model().objects.get(username="admin")
     team = Team.objects.get(name="栗子乡专（兼）职巡防队")

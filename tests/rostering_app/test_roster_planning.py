@@ -129,14 +129,17 @@ def test_roster_page_shows_grid_explanations_and_buttons(world: Any, login: Any)
     assert f"/rostering/rosters/{roster.pk}/transition/" in html
 
 
-def test_generate_page_plans_and_redirects(world: Any, login: Any) -> None:
+def test_generate_page_plans_and_redirects(world: Any, login: Any, settings: Any) -> None:
+    settings.SHOUWANG_JOBS_EAGER = True  # the planning job runs at once, in the test
     client = login("township_staff")
     form = client.get("/rostering/generate/")
     assert form.status_code == 200
     response = client.post("/rostering/generate/", {"team": world.a.team.pk, "month": "2026-12"})
     roster = Roster.objects.get(team=world.a.team, month=dt.date(2026, 12, 1))
     assert response.status_code == 302
-    assert response["Location"] == page_url("rosters", roster.pk)
+    # To the planning job's page, which links the roster.
+    job_page = client.get(response["Location"])
+    assert page_url("rosters", roster.pk) in job_page.content.decode()
     # The world's rule: the post daily, one member.
     assert Duty.objects.filter(roster=roster).count() == 31
 

@@ -116,7 +116,10 @@ def test_api_shows_status_label(world: Any, login: Any) -> None:
     assert body["status"] == "draft" and body["labels"]["status"]
 
 
-def test_team_leader_plans_an_existing_roster_but_cannot_open_one(world: Any, login: Any) -> None:
+def test_team_leader_plans_an_existing_roster_but_cannot_open_one(
+    world: Any, login: Any, settings: Any
+) -> None:
+    settings.SHOUWANG_JOBS_EAGER = True  # the planning job runs at once, in the test
     client = login("team_leader")  # rostering: view + change, no add
     response = client.post("/rostering/generate/", {"team": world.a.team.pk, "month": "2026-01"})
     assert response.status_code == 302

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "shouwang.forces",
     "shouwang.areas",
     "shouwang.rostering",
+    "shouwang.calendars",
+    "shouwang.notify",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +159,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Map: tile URL template; empty means no base tiles at all (closed networks).
+# Optional WeCom / DingTalk group-robot webhook that also receives members' notifications.
+SHOUWANG_WEBHOOK_URL = os.environ.get("SHOUWANG_WEBHOOK_URL", "")
 MAP_TILE_URL = os.environ.get("SHOUWANG_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("SHOUWANG_MAP_TILE_ATTRIBUTION", "")
 # "wgs84" for TianDiTu/OSM tiles, "gcj02" for AMap/Tencent tiles.
@@ -188,3 +192,22 @@ LOGGING = {
 
 # Page size of list pages and API lists.
 PAGE_SIZE = 50
+
+# Background jobs (planning a month's roster). With a broker URL (redis://… or amqp://…) they
+# run on Celery workers (`celery -A shouwang.config.celery worker`); without one — the
+# embedded default — they run in a thread of the web process, needing nothing else.
+SHOUWANG_BROKER_URL = os.environ.get("SHOUWANG_BROKER_URL") or os.environ.get(
+    "CELERY_BROKER_URL", ""
+)
+CELERY_BROKER_URL = SHOUWANG_BROKER_URL or None
+# Run jobs at once in the submitting thread (tests, scripts), like Celery's always-eager mode.
+SHOUWANG_JOBS_EAGER = os.environ.get("SHOUWANG_JOBS_EAGER", "0") == "1"
+# Job state lives in the database (core.BackgroundJob); a result backend is only needed by
+# callers that wait on Celery results themselves (the county benchmark).
+CELERY_RESULT_BACKEND = os.environ.get("SHOUWANG_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = True
+# Several sites (or test runs) can share one broker when each names its own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SHOUWANG_QUEUE", "shouwang")
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE

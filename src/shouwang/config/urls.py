@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shouwang.areas import views as area_views
-from shouwang.core import views
+from shouwang.core import job_views, views
 from shouwang.core.api import api, register_routers
+from shouwang.forces import leave_views
 from shouwang.forces import views as force_views
 from shouwang.rostering import views as roster_views
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("map/data.json", views.map_data, name="map-data"),
     path("r/jurisdictions/import/", views.jurisdiction_import, name="jurisdiction-import"),
     path("rostering/generate/", roster_views.roster_generate, name="roster-generate"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/progress/", job_views.job_progress, name="job-progress"),
     path(
         "rostering/rosters/<int:pk>/transition/",
         roster_views.roster_transition,
@@ -42,12 +45,22 @@ urlpatterns = [
         name="member-calendar-feeds",
     ),
     path("rostering/feeds/<int:pk>/revoke/", roster_views.feed_revoke, name="calendar-feed-revoke"),
+    path("rostering/", include("shouwang.rostering.urls")),
+    path("notifications/", include("shouwang.notify.urls")),
+    path("calendars/", include("shouwang.calendars.urls")),
     path("r/<slug:key>/", views.record_list, name="record-list"),
     path("r/<slug:key>/new/", views.record_create, name="record-create"),
     path("r/<slug:key>/<int:pk>/", views.record_detail, name="record-detail"),
     path("r/<slug:key>/<int:pk>/edit/", views.record_edit, name="record-edit"),
     path("r/<slug:key>/<int:pk>/delete/", views.record_delete, name="record-delete"),
     path("members/<int:pk>/reveal-id/", force_views.reveal_citizen_id, name="member-reveal-id"),
+    path("forces/my-leave/", leave_views.my_leave, name="forces-my-leave"),
+    path("forces/leave-requests/", leave_views.leave_requests, name="forces-leave-requests"),
+    path(
+        "forces/leave-requests/<int:pk>/decide/",
+        leave_views.leave_decide,
+        name="forces-leave-decide",
+    ),
     path("key-places/<int:pk>/qr/", area_views.keyplace_qr, name="keyplace-qr"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

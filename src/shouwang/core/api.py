@@ -378,3 +378,11 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
 
 
 api.add_router("/", core_router)
+# Background jobs and planning in the background (before the record routers, so that
+# POST /rosters/plan is not taken for a roster id).
+api.add_router("/", "shouwang.core.job_api.router")
+api.add_router("/", "shouwang.rostering.plan_api.router")
+api.add_router("/calendars", "shouwang.calendars.api.router")  # calendar imports
+api.add_router("/rostering", "shouwang.rostering.api.router")  # roster lifecycle, swaps
+api.add_router("/notifications", "shouwang.notify.api.router")
+api.add_router("/", "shouwang.forces.api.router")  # own leave, leave decisions

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import registry
-from shouwang.core.scoping import can
+from shouwang.core.scoping import Action, can
 
 SECTIONS = [
     ("forces", _("Forces")),
     ("areas", _("Areas")),
     ("rostering", _("Duty planning")),
     ("setup", _("Setup")),
+]
+
+# Pages that are not record lists but belong in a section's menu:
+# (section, URL name, label, record type, the action a user needs to see the link).
+SECTION_PAGES: list[tuple[str, str, Any, str, Action]] = [
+    ("forces", "forces-leave-requests", _("Leave requests"), "forces.memberabsence", "change"),
 ]
 
 
@@ -29,6 +37,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             for rt in registry.REGISTRY.values()
             if rt.section == key and can(user, rt.model, "view")
         ]
-        if items:
-            sections.append({"label": label, "items": items})
+        pages = [
+            {"url": reverse(url_name), "label": page_label}
+            for section, url_name, page_label, record_type, action in SECTION_PAGES
+            if section == key and can(user, apps.get_model(record_type), action)
+        ]
+        if items or pages:
+            sections.append({"label": label, "items": items, "pages": pages})
     return {"nav_sections": sections}

@@ -400,3 +400,74 @@ class AuditEvent(models.Model):
         after = self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class BackgroundJob(models.Model):
+    """A piece of work run in the background (planning a month's roster), with its progress.
+
+    Written only by shouwang.core.jobs: `submit` records it, the worker (Celery, or a thread
+    of the web process when no broker is configured) moves it along and keeps its result or
+    error readable afterwards.
+    """
+
+    scope_path = "jurisdiction__path"
+
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress"), default=0, help_text=_("Percent done (0–100).")
+    )
+    message = models.CharField(_("message"), max_length=255, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    started = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100),
+                name="backgroundjob_progress_percent",
+                violation_error_message=_("Progress is a percentage (0–100)."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def done(self) -> bool:
+        """Whether the job has finished, well or not."""
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

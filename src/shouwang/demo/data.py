@@ -418,6 +418,63 @@ POSTS: list[tuple[Any, ...]] = [
 # A railway patrol post per railway segment: start time and minutes.
 RAIL_POST_TIME = ("08:30", 180)
 
+# --- Calendar records (五必巡逻 triggers) ------------------------------------------------------
+# School bell times (作息时间): weekday (1 = Monday) → [(event, time)]. 中心校 dismisses at
+# 16:00 all year (seed 001) and starts later in winter; 中学 is a boarding school: pupils
+# leave on Friday 13:25 and return on Sunday 14:00.
+_WEEK = (1, 2, 3, 4, 5)
+
+
+def bell_table(*events: tuple[str, str], days: tuple[int, ...] = _WEEK) -> dict[str, Any]:
+    return {str(d): [{"kind": k, "time": t} for k, t in events] for d in days}
+
+
+SCHOOL_TERMS = [
+    {"name": "2026年秋季学期", "start": "2026-09-01", "end": "2027-01-22"},
+    {"name": "2027年春季学期", "start": "2027-02-22", "end": "2027-07-02"},
+]
+SCHOOL_VACATIONS = [
+    {"name": "2027年寒假", "start": "2027-01-23", "end": "2027-02-21"},
+]
+# key place key: (summer timetable, winter timetable, overrides, note)
+SCHOOL_CALENDARS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any], str]] = {
+    "primary_school": (
+        bell_table(("arrival", "07:50"), ("dismissal", "16:00")),
+        bell_table(("arrival", "08:10"), ("dismissal", "16:00")),
+        {},
+        "夏季作息5月1日起、冬季作息10月1日起（县教委通知）。",
+    ),
+    "middle_school": (
+        bell_table(("leave", "13:25"), days=(5,)) | bell_table(("return", "14:00"), days=(7,)),
+        bell_table(("leave", "13:25"), days=(5,)) | bell_table(("return", "14:00"), days=(7,)),
+        # Before National Day the boarders leave on Wednesday; no return on the Sunday in it.
+        {"2026-09-30": [{"kind": "leave", "time": "13:25", "label": "国庆放假"}]},
+        "寄宿制：周五13:25离校，周日14:00返校；节假日前离校另行通知。",
+    ),
+}
+# (name, first day, last day, level, zone keys (empty: whole township), note)
+KEY_PERIODS: list[tuple[str, str, str, str, list[str], str]] = [
+    ("2027年春节安保", "2027-01-30", "2027-02-14", "一级", [],
+     "春运及春节期间：场镇、集市、铁路沿线加密巡逻。"),
+    ("“两会”敏感节点", "2027-03-03", "2027-03-12", "二级", ["town", "railway"],
+     "全国两会期间重点时段。"),
+]
+# (kind, level, starts, ends, zone keys, issuer, note)
+WEATHER_WARNINGS: list[tuple[str, str, str, str, list[str], str, str]] = [
+    ("high_wind", "yellow", "2026-11-18T14:00:00+08:00", "2026-11-19T08:00:00+08:00",
+     ["railway"], "丰都县气象台", "大风黄色预警：铁路沿线清理轻飘物。"),
+]
+# (segment index in RAIL_SEGMENTS, chainage, train, direction, passes at, days)
+TRAIN_PASSAGES: list[tuple[int, str, str, str, str, str]] = [
+    (0, "K263+200", "D2261", "up", "08:41", "daily"),
+    (0, "K263+200", "D2264", "down", "09:02", "daily"),
+    (1, "K266+800", "D2261", "up", "08:44", "daily"),
+    (1, "K266+800", "D2264", "down", "08:59", "daily"),
+    (1, "K266+800", "G1331", "up", "09:26", "weekends"),
+    (2, "K271+000", "D2261", "up", "08:47", "daily"),
+    (2, "K271+000", "D2264", "down", "08:56", "daily"),
+]
+
 # (username, role key, where: "county" | "township" | a village key, team key, display name:
 #  the key of the member whose name it shows, or "@…" for OTHER_NAMES)
 LOGINS: list[tuple[str, str, str, str | None, str]] = [

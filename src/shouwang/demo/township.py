@@ -2,9 +2,9 @@
 
 `load_demo()` creates a system administrator, then the jurisdiction tree, member units,
 teams, members, zones, key places, railway and road segments, patrol routes, posts, the
-patrol team's duty rules and one login per role — every write through the app's services,
-acting as that administrator, so each record is validated and audited exactly like one
-entered on a page.
+patrol team's duty rules, planning policy and absences, and one login per role — every
+write through the app's services, acting as that administrator, so each record is
+validated and audited exactly like one entered on a page.
 
 It is idempotent: each record is looked up by its natural key first (division code; name
 within its jurisdiction; member name and phone; username) and reused when present, so a
@@ -23,12 +23,14 @@ from django.db import models, transaction
 
 from shouwang.areas import services as areas
 from shouwang.areas.models import KeyPlace, Post, Route, Segment, Zone
+from shouwang.calendars import services as calendars
+from shouwang.calendars.models import KeyPeriod, SchoolCalendar, TrainPassage, WeatherWarning
 from shouwang.core import services as core
 from shouwang.core.models import CodeItem, Jurisdiction, Role, RoleGrant
 from shouwang.core.validators import parse_chainage
 from shouwang.demo import data
 from shouwang.forces import services as forces
-from shouwang.forces.models import Member, Organisation, Team
+from shouwang.forces.models import Member, MemberAbsence, Organisation, PlanningPolicy, Team
 from shouwang.rostering import services as rostering
 from shouwang.rostering.models import DutyRule
 
@@ -37,12 +39,26 @@ DEMO_PASSWORD = "shouwang-demo"
 ADMIN_USERNAME = "admin"
 
 
-# (post name, recurrence, other values) of the 2+2+X patrol team's duty rules; start times,
-# durations and lead times come from the posts (中心校 16:00 with 20 minutes ahead …).
+# (post name, recurrence, other values) of the duty rules (seed 001 and the five mandatory
+# patrol triggers of seed 000); start times, durations and lead times come from the posts
+# unless given (中心校 16:00 with 20 minutes ahead …). School posts follow the schools'
+# calendars, so there are no duties in vacations or on statutory holidays.
 DUTY_RULES: list[tuple[str, str, dict[str, Any]]] = [
-    ("中心校护学岗", "daily", {"head_count": 2, "priority": 3}),
-    ("中学护学岗（周五）", "weekdays", {"weekdays": [5], "head_count": 2, "priority": 3}),
-    ("中学护学岗（周日）", "weekdays", {"weekdays": [7], "head_count": 2, "priority": 3}),
+    (
+        "中心校护学岗",
+        "school_days",
+        {"school_event": "dismissal", "head_count": 2, "priority": 3},
+    ),
+    (
+        "中学护学岗（周五）",
+        "school_days",
+        {"school_event": "leave", "head_count": 2, "priority": 3},
+    ),
+    (
+        "中学护学岗（周日）",
+        "school_days",
+        {"school_event": "return", "head_count": 2, "priority": 3},
+    ),
     (
         "场镇夜巡岗",
         "daily",
@@ -52,6 +68,65 @@ DUTY_RULES: list[tuple[str, str, dict[str, Any]]] = [
         "逢三六九街面岗",
         "market_days",
         {"market_pattern": "逢三六九", "head_count": 3, "role_minimums": {"persuader": 1}},
+    ),
+    (
+        "逢三六九街面岗",
+        "key_periods",
+        {
+            "head_count": 2,
+            "priority": 1,
+            "note": "法定节假日和重点时段（春节安保等）街面加密巡逻。",
+        },
+    ),
+    (
+        "企业区巡逻",
+        "weekly",
+        {"times_per_week": 1, "market_pattern": "逢三六九", "head_count": 2, "priority": 1},
+    ),
+    ("高山走村入户", "monthly", {"month_day": 15, "head_count": 2}),
+]
+# The railway posts (one per segment) of the rail-protection team: at train passages, and
+# during severe-weather warnings on the segment through the town.
+RAIL_RULES: list[tuple[str, dict[str, Any]]] = [
+    ("train_passages", {"lead_minutes": 15, "duration_minutes": 30, "head_count": 2}),
+]
+RAIL_WEATHER_SEGMENT = 1  # 渝利铁路场镇段
+RAIL_WEATHER_RULE = {"min_warning_level": "yellow", "head_count": 2, "priority": 2}
+
+
+# The patrol team's planning policy (members' own limits override it): caps by employment
+# type, no early post after a night patrol, at most six duty days in a row.
+PATROL_POLICY: dict[str, Any] = {
+    "full_time_max_per_week": 6,
+    "full_time_max_per_month": 24,
+    "part_time_max_per_week": 4,
+    "part_time_max_per_month": 16,
+    "forbid_night_then_early": True,
+    "max_consecutive_duty_days": 6,
+    "note": "专职队员每周不超过6班、每月不超过24班；兼职队员每周不超过4班、每月不超过16班。",
+}
+# Absences in the demo month (November 2026): an approved training and a leave that the
+# member asked for and the team leader has yet to decide.
+DEMO_ABSENCES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "duty8",
+        {
+            "kind": "training",
+            "start_date": "2026-11-10",
+            "end_date": "2026-11-14",
+            "reason": "参加县综治中心业务培训",
+            "status": "approved",
+        },
+    ),
+    (
+        "law2",
+        {
+            "kind": "leave",
+            "start_date": "2026-11-20",
+            "end_date": "2026-11-21",
+            "reason": "家中有事请事假",
+            "status": "requested",
+        },
     ),
 ]
 
@@ -380,10 +455,87 @@ class _Loader:
                 "列车通过时段、赶场天、恶劣天气加密。",
             )
 
-    def duty_rules(self) -> None:
-        """The 2+2+X team's duty rules (seed 001): who each post needs and when."""
+    def calendar_records(self) -> None:
+        """School calendars, key periods, a weather warning and train passages (五必巡逻)."""
         township = self.place("township")
-        for post_name, recurrence, extra in DUTY_RULES:
+        for key, (summer, winter, overrides, note) in data.SCHOOL_CALENDARS.items():
+            school = self.key_places[key]
+            self.ensure(
+                SchoolCalendar,
+                {"school": school},
+                calendars.create_school_calendar,
+                {
+                    "school": school.pk,
+                    "jurisdiction": township.pk,
+                    "terms": data.SCHOOL_TERMS,
+                    "vacations": data.SCHOOL_VACATIONS,
+                    "summer_from": "05-01",
+                    "summer_timetable": summer,
+                    "winter_from": "10-01",
+                    "winter_timetable": winter,
+                    "overrides": overrides,
+                    "note": note,
+                },
+            )
+        for name, first, last, level, zones, note in data.KEY_PERIODS:
+            self.ensure(
+                KeyPeriod,
+                {"jurisdiction": township, "name": name},
+                calendars.create_key_period,
+                {
+                    "name": name,
+                    "jurisdiction": township.pk,
+                    "start_date": first,
+                    "end_date": last,
+                    "zones": [self.zones[z].pk for z in zones],
+                    "level": level,
+                    "note": note,
+                },
+            )
+        for kind, level, starts, ends, zones, issuer, note in data.WEATHER_WARNINGS:
+            self.ensure(
+                WeatherWarning,
+                {"jurisdiction": township, "kind": kind, "starts_at": starts},
+                calendars.create_weather_warning,
+                {
+                    "kind": kind,
+                    "level": level,
+                    "starts_at": starts,
+                    "ends_at": ends,
+                    "zones": [self.zones[z].pk for z in zones],
+                    "issuer": issuer,
+                    "jurisdiction": township.pk,
+                    "note": note,
+                },
+            )
+        for index, chainage, train, direction, at, days in data.TRAIN_PASSAGES:
+            seg = self.segments[index]
+            self.ensure(
+                TrainPassage,
+                {"segment": seg, "train_no": train, "chainage_m": parse_chainage(chainage)},
+                calendars.create_train_passage,
+                {
+                    "segment": seg.pk,
+                    "chainage_m": chainage,
+                    "train_no": train,
+                    "direction": direction,
+                    "passes_at": at,
+                    "days": days,
+                    "jurisdiction": township.pk,
+                    "note": "",
+                },
+            )
+
+    def duty_rules(self) -> None:
+        """The duty rules (seed 001, 五必巡逻): who each post needs and when."""
+        township = self.place("township")
+        rules = list(DUTY_RULES)
+        for n, seg in enumerate(self.segments):
+            for recurrence, extra in RAIL_RULES:
+                rules.append((f"{seg.name}护路巡逻", recurrence, extra))
+            if n == RAIL_WEATHER_SEGMENT:
+                rules.append((f"{seg.name}护路巡逻", "weather", RAIL_WEATHER_RULE))
+        for post_name, recurrence, extra in rules:
             post = Post.objects.get(jurisdiction=township, name=post_name)
             values = {
                 "post": post.pk,
@@ -403,6 +555,24 @@ class _Loader:
                 {"post": post, "recurrence": recurrence},
                 rostering.create_duty_rule,
                 values,
+            )
+
+    def planning_side(self) -> None:
+        """The patrol team's planning policy and two absences (one approved, one asked for)."""
+        team = self.teams["patrol"]
+        self.ensure(
+            PlanningPolicy,
+            {"team": team},
+            forces.create_planning_policy,
+            {"team": team.pk, **PATROL_POLICY},
+        )
+        for member_key, values in DEMO_ABSENCES:
+            member = self.members[member_key]
+            self.ensure(
+                MemberAbsence,
+                {"member": member, "start_date": values["start_date"]},
+                forces.create_absence,
+                {"member": member.pk, **values},
             )
 
     def grant(self, username: str, role: str, where: str, team: str | None) -> None:
@@ -463,5 +633,7 @@ def load_demo() -> list[tuple[str, str]]:
         loader.zones_and_places()
         loader.lines_and_routes()
         loader.posts()
+        loader.calendar_records()
         loader.duty_rules()
+        loader.planning_side()
         return loader.logins()

@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from shouwang.core.admin import AuditedAdmin
-from shouwang.forces.models import Member, Organisation, Team
+from shouwang.forces.models import (
+    Member,
+    MemberAbsence,
+    MemberPostCap,
+    Organisation,
+    PlanningPolicy,
+    Team,
+)
 
 
 @admin.register(Organisation)
@@ -32,3 +39,26 @@ class MemberAdmin(AuditedAdmin):
     exclude = ["citizen_id_encrypted", "citizen_id_digest"]
     readonly_fields = ["citizen_id_masked"]
     filter_horizontal = ["roles", "teams"]
+
+
+@admin.register(MemberAbsence)
+class MemberAbsenceAdmin(AuditedAdmin):
+    list_display = ["member", "kind", "start_date", "end_date", "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["member__name", "reason"]
+    raw_id_fields = ["member"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(MemberPostCap)
+class MemberPostCapAdmin(AuditedAdmin):
+    list_display = ["member", "post", "max_per_month"]
+    search_fields = ["member__name", "post__name"]
+    raw_id_fields = ["member", "post"]
+
+
+@admin.register(PlanningPolicy)
+class PlanningPolicyAdmin(AuditedAdmin):
+    list_display = ["team", "forbid_night_then_early", "min_rest_hours"]
+    search_fields = ["team__name"]
+    raw_id_fields = ["team"]

@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import crypto, validators
 from shouwang.core.records import RecordForm
-from shouwang.forces.models import Member, Organisation, Team
+from shouwang.forces.models import (
+    AbsenceStatus,
+    Member,
+    MemberAbsence,
+    MemberPostCap,
+    Organisation,
+    PlanningPolicy,
+    Team,
+)
 
 
 class OrganisationForm(RecordForm):
@@ -33,6 +41,19 @@ class TeamForm(RecordForm):
     class Meta:
         model = Team
         fields = ["name", "kind", "jurisdiction", "leader", "composition_rule", "note"]
+
+
+#: The member's own planning limits (empty = the team's default, else no limit).
+MEMBER_LIMIT_FIELDS = [
+    "max_duties_per_week",
+    "max_duties_per_month",
+    "min_duty_hours_per_month",
+    "max_duty_hours_per_month",
+    "max_consecutive_duty_days",
+    "min_consecutive_duty_days",
+    "min_consecutive_days_off",
+    "max_weekends_per_month",
+]
 
 
 class MemberForm(RecordForm):
@@ -59,6 +80,7 @@ class MemberForm(RecordForm):
             "employment_type",
             "status",
             "admission_date",
+            *MEMBER_LIMIT_FIELDS,
         ]
 
     def clean_citizen_id_number(self) -> str:
@@ -93,3 +115,64 @@ class MemberForm(RecordForm):
                     ),
                 )
         return cleaned
+
+
+class MemberAbsenceForm(RecordForm):
+    """Leave or unavailable dates entered by the office or the team leader."""
+
+    # Entered by the office or the leader: approved unless they say otherwise.
+    status = forms.TypedChoiceField(
+        label=_("status"),
+        choices=AbsenceStatus.choices,
+        required=False,
+        empty_value=AbsenceStatus.APPROVED,
+        initial=AbsenceStatus.APPROVED,
+        help_text=_("Only approved absences keep the member off the roster."),
+    )
+
+    class Meta:
+        model = MemberAbsence
+        fields = ["member", "kind", "start_date", "end_date", "reason", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # After entry the status moves only through decide_absence (a rejection needs a
+            # reason, the member is told).
+            del self.fields["status"]
+
+
+class AbsenceRequestForm(forms.ModelForm):
+    """A member asking for leave with their own login: the member and status are fixed."""
+
+    class Meta:
+        model = MemberAbsence
+        fields = ["kind", "start_date", "end_date", "reason"]
+
+
+class MemberPostCapForm(RecordForm):
+    class Meta:
+        model = MemberPostCap
+        fields = ["member", "post", "max_per_month", "note"]
+
+
+class PlanningPolicyForm(RecordForm):
+    class Meta:
+        model = PlanningPolicy
+        fields = [
+            "team",
+            "full_time_max_per_week",
+            "full_time_max_per_month",
+            "part_time_max_per_week",
+            "part_time_max_per_month",
+            "volunteer_max_per_week",
+            "volunteer_max_per_month",
+            "min_rest_hours",
+            "forbid_night_then_early",
+            "max_consecutive_duty_days",
+            "min_consecutive_duty_days",
+            "min_consecutive_days_off",
+            "max_weekends_per_month",
+            *[f.name for f in PlanningPolicy._meta.fields if f.name.startswith("weight_")],
+            "note",
+        ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -277,6 +278,52 @@ class Member(models.Model):
         related_name="member",
         help_text=_("The login this member signs in with (to see own duties, ask for swaps)."),
     )
+    # Planning limits (排班限制): empty = the team's planning policy, else no limit.
+    max_duties_per_week = models.PositiveSmallIntegerField(
+        _("maximum duties per week"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the team's default for the employment type."),
+    )
+    max_duties_per_month = models.PositiveSmallIntegerField(
+        _("maximum duties per month"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the team's default for the employment type."),
+    )
+    min_duty_hours_per_month = models.PositiveSmallIntegerField(
+        _("minimum duty hours per month"), null=True, blank=True
+    )
+    max_duty_hours_per_month = models.PositiveSmallIntegerField(
+        _("maximum duty hours per month"), null=True, blank=True
+    )
+    max_consecutive_duty_days = models.PositiveSmallIntegerField(
+        _("maximum consecutive duty days"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: the team's default."),
+    )
+    min_consecutive_duty_days = models.PositiveSmallIntegerField(
+        _("minimum consecutive duty days"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: the team's default."),
+    )
+    min_consecutive_days_off = models.PositiveSmallIntegerField(
+        _("minimum consecutive days off"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: the team's default."),
+    )
+    max_weekends_per_month = models.PositiveSmallIntegerField(
+        _("maximum weekends worked per month"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the team's default."),
+    )
     citizen_id_encrypted = models.TextField(editable=False, blank=True)
     citizen_id_digest = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     citizen_id_masked = models.CharField(
@@ -316,5 +363,300 @@ class Member(models.Model):
         return crypto.decrypt(self.citizen_id_encrypted) if self.citizen_id_encrypted else ""
 
     def clean(self) -> None:
+        errors: dict[str, list[Any]] = {}
         if self.home_village is not None and self.home_village.level not in ("village", "grid"):
-            raise ValidationError({"home_village": _("Choose a village, community or grid.")})
+            errors["home_village"] = [_("Choose a village, community or grid.")]
+        pairs = (
+            (
+                "min_duty_hours_per_month",
+                "max_duty_hours_per_month",
+                _("The minimum duty hours must not exceed the maximum."),
+            ),
+            (
+                "min_consecutive_duty_days",
+                "max_consecutive_duty_days",
+                _("The minimum run of duty days must not exceed the maximum."),
+            ),
+            (
+                "max_duties_per_week",
+                "max_duties_per_month",
+                _("The weekly maximum must not exceed the monthly maximum."),
+            ),
+        )
+        for low_name, high_name, message in pairs:
+            low, high = getattr(self, low_name), getattr(self, high_name)
+            if low is not None and high is not None and low > high:
+                errors.setdefault(low_name, []).append(message)
+        if self.max_duties_per_week is not None and self.max_duties_per_week > 7:
+            errors.setdefault("max_duties_per_week", []).append(
+                _("A week has seven days: at most 7 duties a week.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+# -- the members' side of duty planning ----------------------------------------------------
+
+
+class AbsenceKind(models.TextChoices):
+    LEAVE = "leave", _("Leave")
+    SICK = "sick", _("Sick leave")
+    TRAINING = "training", _("Training")
+    UNAVAILABLE = "unavailable", _("Unavailable")
+    OTHER = "other", _("Other")
+
+
+class AbsenceStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class MemberAbsence(models.Model):
+    """Leave or unavailable dates of a member (请假/不可排班); approved ones are days off when
+    a roster is planned. The office or team leader enters them (approved at once), or the
+    member asks for them with their own login and the team leader decides."""
+
+    scope_path = "member__jurisdiction__path"
+    scope_team = "member__teams"
+    scope_team_is_multi = True
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="absences"
+    )
+    kind = models.CharField(
+        _("kind of absence"), max_length=16, choices=AbsenceKind.choices, default=AbsenceKind.LEAVE
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to (inclusive)"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AbsenceStatus.choices,
+        default=AbsenceStatus.APPROVED,
+        help_text=_("Only approved absences keep the member off the roster."),
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-start_date", "pk"]
+
+    def __str__(self) -> str:
+        name = self.member.name if self.member_id else "?"
+        return f"{name} · {self.get_kind_display()} {self.start_date}–{self.end_date}"
+
+    def days(self) -> int:
+        """How many calendar days the absence covers."""
+        return (self.end_date - self.start_date).days + 1
+
+    def clean(self) -> None:
+        if self.start_date is None or self.end_date is None:
+            return
+        if self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The last day must not be before the first.")})
+        if not self.member_id or self.status == AbsenceStatus.REJECTED:
+            return
+        # Two live absences of one member must not overlap: the office would not know which
+        # one to cancel, and a double entry usually is a typing mistake.
+        clash = (
+            MemberAbsence.objects.filter(
+                member_id=self.member_id,
+                start_date__lte=self.end_date,
+                end_date__gte=self.start_date,
+            )
+            .exclude(status=AbsenceStatus.REJECTED)
+            .exclude(pk=self.pk)
+            .order_by("start_date")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "start_date": _("This member is already absent from %(start)s to %(end)s.")
+                    % {"start": clash.start_date, "end": clash.end_date}
+                }
+            )
+
+
+class MemberPostCap(models.Model):
+    """At most so many duties a month on one post for one member (0 = never on this post)."""
+
+    scope_path = "member__jurisdiction__path"
+    scope_team = "member__teams"
+    scope_team_is_multi = True
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="post_caps"
+    )
+    post = models.ForeignKey(
+        "areas.Post", verbose_name=_("post"), on_delete=models.CASCADE, related_name="+"
+    )
+    max_per_month = models.PositiveSmallIntegerField(
+        _("maximum duties per month"),
+        default=0,
+        help_text=_("0 = never on this post (e.g. not fit for night patrols)."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("post cap of a member")
+        verbose_name_plural = _("post caps of members")
+        ordering = ["member__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "post"],
+                name="memberpostcap_unique_post",
+                violation_error_message=_("This member already has a cap for this post."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        member = self.member.name if self.member_id else "?"
+        post = self.post.name if self.post_id else "?"
+        return f"{member} · {post} ≤ {self.max_per_month}"
+
+    def clean(self) -> None:
+        if not self.member_id or not self.post_id:
+            return
+        team_id = self.post.team_id
+        if team_id is None or not self.member.teams.filter(pk=team_id).exists():
+            raise ValidationError({"post": _("The post belongs to no team of this member.")})
+
+
+#: Employment type → the policy's (per week, per month) cap fields.
+EMPLOYMENT_CAP_FIELDS: dict[str, tuple[str, str]] = {
+    EmploymentType.FULL_TIME: ("full_time_max_per_week", "full_time_max_per_month"),
+    EmploymentType.PART_TIME: ("part_time_max_per_week", "part_time_max_per_month"),
+    EmploymentType.VOLUNTEER: ("volunteer_max_per_week", "volunteer_max_per_month"),
+}
+
+#: Member limit field → the policy's team default for it.
+MEMBER_LIMIT_DEFAULTS: dict[str, str] = {
+    "max_consecutive_duty_days": "max_consecutive_duty_days",
+    "min_consecutive_duty_days": "min_consecutive_duty_days",
+    "min_consecutive_days_off": "min_consecutive_days_off",
+    "max_weekends_per_month": "max_weekends_per_month",
+}
+
+
+def _cap_field(label: Any) -> Any:
+    return models.PositiveSmallIntegerField(label, null=True, blank=True)
+
+
+def _weight_field(label: Any) -> Any:
+    return models.PositiveIntegerField(
+        label, null=True, blank=True, help_text=_("Empty: the planner's default weight.")
+    )
+
+
+class PlanningPolicy(models.Model):
+    """A team's planning policy (排班规则设置): caps by employment type, rest rules and the
+    weights of the planner's soft rules. A team without one is planned with the defaults:
+    no caps, no early duty after a night duty, and the planner's default weights."""
+
+    scope_path = "team__jurisdiction__path"
+    scope_team = "team"
+
+    team = models.OneToOneField(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        related_name="planning_policy",
+        error_messages={"unique": _("This team already has a planning policy.")},
+    )
+    full_time_max_per_week = _cap_field(_("full-time: maximum duties per week"))
+    full_time_max_per_month = _cap_field(_("full-time: maximum duties per month"))
+    part_time_max_per_week = _cap_field(_("part-time: maximum duties per week"))
+    part_time_max_per_month = _cap_field(_("part-time: maximum duties per month"))
+    volunteer_max_per_week = _cap_field(_("volunteer: maximum duties per week"))
+    volunteer_max_per_month = _cap_field(_("volunteer: maximum duties per month"))
+    min_rest_hours = models.PositiveSmallIntegerField(
+        _("minimum rest between duties (hours)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the planner's default (8 hours)."),
+    )
+    forbid_night_then_early = models.BooleanField(
+        _("no early duty the day after a night duty"), default=True
+    )
+    max_consecutive_duty_days = models.PositiveSmallIntegerField(
+        _("maximum consecutive duty days"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("For members without their own value; empty: no limit."),
+    )
+    min_consecutive_duty_days = models.PositiveSmallIntegerField(
+        _("minimum consecutive duty days"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("For members without their own value; empty: 1."),
+    )
+    min_consecutive_days_off = models.PositiveSmallIntegerField(
+        _("minimum consecutive days off"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("For members without their own value; empty: 1."),
+    )
+    max_weekends_per_month = models.PositiveSmallIntegerField(
+        _("maximum weekends worked per month"),
+        null=True,
+        blank=True,
+        help_text=_("For members without their own value; empty: no limit."),
+    )
+    # One weight per soft rule of the planner (solver.model.SOFT_RULES, "weight_" + name).
+    weight_cover_under = _weight_field(_("fewer members on a duty than required"))
+    weight_cover_over = _weight_field(_("more members on a duty than required"))
+    weight_role_missing = _weight_field(_("a role a duty needs is missing"))
+    weight_shift_on_request = _weight_field(_("a member's wish to work a duty not granted"))
+    weight_shift_off_request = _weight_field(_("a member's wish to be off a duty not granted"))
+    weight_away_from_home_zone = _weight_field(_("a member on duty outside the home zone"))
+    weight_fair_nights = _weight_field(_("night duties spread unevenly"))
+    weight_fair_weekends = _weight_field(_("weekend duties spread unevenly"))
+    weight_fair_holidays = _weight_field(_("holiday duties spread unevenly"))
+    note = models.TextField(_("note"), blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("planning policy")
+        verbose_name_plural = _("planning policies")
+        ordering = ["team__name", "pk"]
+
+    def __str__(self) -> str:
+        return str(
+            _("Planning policy of %(team)s") % {"team": self.team.name if self.team_id else "?"}
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, list[Any]] = {}
+        for week_name, month_name in EMPLOYMENT_CAP_FIELDS.values():
+            week, month = getattr(self, week_name), getattr(self, month_name)
+            if week is not None and week > 7:
+                errors[week_name] = [_("A week has seven days: at most 7 duties a week.")]
+            elif week is not None and month is not None and week > month:
+                errors[week_name] = [_("The weekly maximum must not exceed the monthly maximum.")]
+        low, high = self.min_consecutive_duty_days, self.max_consecutive_duty_days
+        if low is not None and high is not None and low > high:
+            errors["min_consecutive_duty_days"] = [
+                _("The minimum run of duty days must not exceed the maximum.")
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def weight_overrides(self, rule_names: Any) -> dict[str, int]:
+        """Soft rule name → the weight set here, for the names the planner knows today."""
+        out: dict[str, int] = {}
+        for name in rule_names:
+            value = getattr(self, f"weight_{name}", None)
+            if value is not None:
+                out[name] = int(value)
+        return out

@@ -2,8 +2,23 @@
 
 from shouwang.core.registry import RecordType, register
 from shouwang.forces import services
-from shouwang.forces.forms import MemberForm, OrganisationForm, TeamForm
-from shouwang.forces.models import Member, Organisation, Team
+from shouwang.forces.forms import (
+    MEMBER_LIMIT_FIELDS,
+    MemberAbsenceForm,
+    MemberForm,
+    MemberPostCapForm,
+    OrganisationForm,
+    PlanningPolicyForm,
+    TeamForm,
+)
+from shouwang.forces.models import (
+    Member,
+    MemberAbsence,
+    MemberPostCap,
+    Organisation,
+    PlanningPolicy,
+    Team,
+)
 
 register(
     RecordType(
@@ -61,10 +76,56 @@ register(
             "employment_type",
             "status",
             "admission_date",
+            *MEMBER_LIMIT_FIELDS,
         ],
         select_related=["jurisdiction", "home_village", "employer"],
         prefetch=["roles", "teams"],
         section="forces",
         detail_extra="forces/member_extra.html",
+    )
+)
+register(
+    RecordType(
+        model=MemberAbsence,
+        form=MemberAbsenceForm,
+        create=services.create_absence,
+        update=services.update_absence,
+        delete=services.delete_absence,
+        slug="absences",
+        columns=["member", "kind", "start_date", "end_date", "status"],
+        filters=["member", "kind", "status"],
+        search=["member__name", "reason"],
+        select_related=["member"],
+        section="forces",
+    )
+)
+register(
+    RecordType(
+        model=MemberPostCap,
+        form=MemberPostCapForm,
+        create=services.create_member_post_cap,
+        update=services.update_member_post_cap,
+        delete=services.delete_member_post_cap,
+        slug="member-post-caps",
+        columns=["member", "post", "max_per_month"],
+        filters=["member", "post"],
+        search=["member__name", "post__name"],
+        select_related=["member", "post"],
+        section="forces",
+    )
+)
+register(
+    RecordType(
+        model=PlanningPolicy,
+        form=PlanningPolicyForm,
+        create=services.create_planning_policy,
+        update=services.update_planning_policy,
+        delete=services.delete_planning_policy,
+        slug="planning-policies",
+        columns=["team", "forbid_night_then_early", "min_rest_hours"],
+        filters=["team"],
+        search=["team__name"],
+        select_related=["team"],
+        section="forces",
     )
 )

@@ -5,16 +5,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.core import records
-from shouwang.core.audit import record_event
+from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import get_for, may_see_sensitive
-from shouwang.forces.forms import MemberForm, OrganisationForm, TeamForm
-from shouwang.forces.models import Member, Organisation, Team
+from shouwang.forces.forms import (
+    AbsenceRequestForm,
+    MemberAbsenceForm,
+    MemberForm,
+    MemberPostCapForm,
+    OrganisationForm,
+    PlanningPolicyForm,
+    TeamForm,
+)
+from shouwang.forces.models import (
+    AbsenceStatus,
+    Member,
+    MemberAbsence,
+    MemberPostCap,
+    Organisation,
+    PlanningPolicy,
+    Team,
+)
+
+ACTIONS.setdefault("forces.memberabsence.requested", gettext_lazy("Leave asked for by the member"))
+ACTIONS.setdefault("forces.memberabsence.decided", gettext_lazy("Leave approved or rejected"))
 
 
 def create_organisation(*, actor: Any, data: Mapping[str, Any]) -> Organisation:
@@ -103,3 +124,141 @@ def link_member_login(member: Member, *, actor: Any, user: Any) -> Member:
             after={"user": member.user_id},
         )
         return member
+
+
+# -- the members' side of duty planning ----------------------------------------------------
+
+
+def create_absence(*, actor: Any, data: Mapping[str, Any]) -> MemberAbsence:
+    """Enter a member's leave or unavailable dates (approved unless a status is given)."""
+    return records.create_record(MemberAbsenceForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_absence(absence: MemberAbsence, *, actor: Any, data: Mapping[str, Any]) -> MemberAbsence:
+    """Change an absence (takes effect the next time a draft is planned)."""
+    return records.update_record(MemberAbsenceForm, absence, actor=actor, data=data)
+
+
+def delete_absence(absence: MemberAbsence, *, actor: Any) -> None:
+    """Remove an absence entered by mistake or cancelled."""
+    records.delete_record(absence, actor=actor)
+
+
+def request_absence(*, actor: Any, data: Mapping[str, Any]) -> MemberAbsence:
+    """A member asks for leave with their own login; the team leader then decides.
+
+    Needs no role: the login linked to the member (Member.user) is the permission, and the
+    absence is always the member's own and always starts as "requested".
+    """
+    member = Member.objects.filter(user_id=getattr(actor, "pk", None)).first()
+    if member is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied
+    with transaction.atomic():
+        instance = MemberAbsence(member=member, status=AbsenceStatus.REQUESTED)
+        form = AbsenceRequestForm(data=data, instance=instance)
+        if not form.is_valid():
+            raise RecordInvalid({k: [str(m) for m in v] for k, v in form.errors.items()})
+        absence = form.save(commit=False)
+        try:
+            absence.full_clean()
+        except ValidationError as exc:
+            raise RecordInvalid.from_validation_error(exc) from exc
+        absence.save()
+        record_event(
+            "forces.memberabsence.requested",
+            actor=actor,
+            target=absence,
+            parent=member,
+            after=snapshot(absence),
+        )
+        return absence
+
+
+def decide_absence(
+    absence: MemberAbsence, *, actor: Any, approve: bool, reason: str = ""
+) -> MemberAbsence:
+    """Approve or reject an absence (the team leader or the office; needs "change")."""
+    with transaction.atomic():
+        locked = get_for(MemberAbsence, actor, absence.pk, "change")
+        locked = MemberAbsence.objects.select_for_update().get(pk=locked.pk)
+        if not approve and not reason.strip():
+            raise RecordInvalid({"reason": [_("Say why the absence is rejected.")]})
+        target = AbsenceStatus.APPROVED if approve else AbsenceStatus.REJECTED
+        if locked.status == target:
+            raise RecordInvalid(
+                {"status": [_("The absence is already “%(s)s”.") % {"s": target.label}]}
+            )
+        before = snapshot(locked)
+        locked.status = target
+        try:
+            # An approval must not overlap another live absence of the member.
+            locked.full_clean()
+        except ValidationError as exc:
+            raise RecordInvalid.from_validation_error(exc) from exc
+        locked.save(update_fields=["status"])
+        record_event(
+            "forces.memberabsence.decided",
+            actor=actor,
+            target=locked,
+            parent=locked.member,
+            before=before,
+            after=snapshot(locked),
+            reason=reason,
+        )
+        _tell_member_of_decision(locked, reason)
+        return locked
+
+
+def _tell_member_of_decision(absence: MemberAbsence, reason: str) -> None:
+    from shouwang.notify.services import notify
+
+    member = absence.member
+    if member.user_id is None:
+        return
+    period = f"{absence.start_date:%Y-%m-%d} – {absence.end_date:%Y-%m-%d}"
+    if absence.status == AbsenceStatus.APPROVED:
+        title = _("Your leave %(period)s is approved.") % {"period": period}
+    else:
+        title = _("Your leave %(period)s is not approved.") % {"period": period}
+    notify(
+        [member.user],
+        kind="forces.absence.decided",
+        title=title,
+        body=reason,
+        link=reverse("forces-my-leave"),
+        outbound=False,
+    )
+
+
+def create_member_post_cap(*, actor: Any, data: Mapping[str, Any]) -> MemberPostCap:
+    """Cap how often a member is planned on one post a month (0 = never)."""
+    return records.create_record(MemberPostCapForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_member_post_cap(
+    cap: MemberPostCap, *, actor: Any, data: Mapping[str, Any]
+) -> MemberPostCap:
+    """Change a member's cap on a post."""
+    return records.update_record(MemberPostCapForm, cap, actor=actor, data=data)
+
+
+def delete_member_post_cap(cap: MemberPostCap, *, actor: Any) -> None:
+    """Lift a member's cap on a post."""
+    records.delete_record(cap, actor=actor)
+
+
+def create_planning_policy(*, actor: Any, data: Mapping[str, Any]) -> PlanningPolicy:
+    """Set a team's planning policy: caps, rest rules and the weights of the soft rules."""
+    return records.create_record(PlanningPolicyForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_planning_policy(
+    policy: PlanningPolicy, *, actor: Any, data: Mapping[str, Any]
+) -> PlanningPolicy:
+    """Change a team's planning policy (takes effect the next time a draft is planned)."""
+    return records.update_record(PlanningPolicyForm, policy, actor=actor, data=data)
+
+
+def delete_planning_policy(policy: PlanningPolicy, *, actor: Any) -> None:
+    """Drop a team's policy: the team is planned with the defaults again."""
+    records.delete_record(policy, actor=actor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -226,12 +227,47 @@ class DutyRule(models.Model):
                 errors["role_minimums"] = [_("Each count must be a whole number ≥ 1.")]
             elif self.head_count and any(n > self.head_count for n in minimums.values()):
                 errors["role_minimums"] = [_("A role minimum cannot exceed the head count.")]
+        self._clean_triggers(errors)
         if self.post_id and self.jurisdiction_id:
             post_path, own_path = self.post.jurisdiction.path, self.jurisdiction.path
             if not (post_path.startswith(own_path) or own_path.startswith(post_path)):
                 errors["post"] = [_("The post belongs to another jurisdiction.")]
         if errors:
             raise ValidationError(errors)
+
+    def _clean_triggers(self, errors: dict[str, list[Any]]) -> None:
+        """Checks of the trigger-driven recurrences (weekly … train passages)."""
+        kind = self.recurrence
+        if kind == Recurrence.WEEKLY:
+            if not (self.times_per_week is not None and 1 <= self.times_per_week <= 7):
+                errors["times_per_week"] = [_("Give on how many days a week, 1–7.")]
+            if (self.market_pattern or "").strip():
+                try:
+                    self.market_pattern_parsed()
+                except ValueError as exc:
+                    errors["market_pattern"] = [getattr(exc, "message_zh", None) or str(exc)]
+        if kind == Recurrence.RRULE:
+            from shouwang.rostering.demand import parse_rrule
+
+            try:
+                parse_rrule(self.rrule)
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                errors["rrule"] = [
+                    _(
+                        "Not a valid iCalendar rule (RFC 5545), e.g. FREQ=WEEKLY;BYDAY=TU,TH: "
+                        "%(reason)s"
+                    )
+                    % {"reason": exc}
+                ]
+        post = self.post if self.post_id else None
+        if kind == Recurrence.SCHOOL_DAYS and post is not None and not post.key_place_id:
+            errors["post"] = [_("School-day rules need a post at a school (a key place).")]
+        if kind == Recurrence.WEATHER and not self.min_warning_level:
+            errors["min_warning_level"] = [
+                _("Give the lowest warning level that calls the post out.")
+            ]
+        if kind == Recurrence.TRAIN_PASSAGES and post is not None and not post.segment_id:
+            errors["post"] = [_("Train-passage rules need a post on a railway segment.")]
 
     def market_pattern_parsed(self) -> Any:
         from shouwang.rostering import adapter
@@ -339,6 +375,9 @@ class Roster(models.Model):
     uncovered = models.JSONField(_("uncovered needs"), default=list, editable=False)
     solver_summary = models.JSONField(_("planning summary"), default=dict, editable=False)
     generated_at = models.DateTimeField(_("generated at"), null=True, editable=False)
+    #: What re-planning and approved swaps changed after publishing, newest last: each entry
+    #: {"at", "kind", "actor", "reason", "removed": [...], "added": [...]}.
+    changes = models.JSONField(_("changes after publishing"), default=list, editable=False)
     note = models.TextField(_("note"), blank=True)
 
     objects = ScopedManager()
@@ -505,3 +544,100 @@ class CalendarFeed(models.Model):
     @classmethod
     def new_raw(cls) -> str:
         return crypto.new_secret_token("swcal_")
+
+
+class SwapStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ACCEPTED = "accepted", _("Accepted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: The swap workflow (STYLE rule 5): status → statuses it may move to.
+SWAP_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    SwapStatus.REQUESTED: (SwapStatus.ACCEPTED, SwapStatus.REJECTED, SwapStatus.WITHDRAWN),
+    SwapStatus.ACCEPTED: (SwapStatus.APPROVED, SwapStatus.REJECTED, SwapStatus.WITHDRAWN),
+    SwapStatus.APPROVED: (),
+    SwapStatus.REJECTED: (),
+    SwapStatus.WITHDRAWN: (),
+}
+
+
+class SwapRequest(models.Model):
+    """A member's request to swap a duty with a team member, or to give it away (换班申请).
+
+    The named member accepts (for "anyone available", whoever takes it accepts); the team
+    leader approves or rejects; only on approval do the assignments change.
+    """
+
+    scope_path = "roster__team__jurisdiction__path"
+    scope_team = "roster__team"
+
+    roster = models.ForeignKey(
+        Roster, verbose_name=_("roster"), on_delete=models.CASCADE, related_name="swap_requests"
+    )
+    duty = models.ForeignKey(
+        Duty,
+        verbose_name=_("duty to hand over"),
+        on_delete=models.CASCADE,
+        related_name="swaps_offered",
+    )
+    requester = models.ForeignKey(
+        Member, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    counterpart = models.ForeignKey(
+        Member,
+        verbose_name=_("swap with"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: anyone available in the team may take the duty."),
+    )
+    counterpart_duty = models.ForeignKey(
+        Duty,
+        verbose_name=_("duty taken in exchange"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="swaps_wanted",
+        help_text=_("Empty: the duty is given away, nothing is taken in exchange."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=SwapStatus.choices,
+        default=SwapStatus.REQUESTED,
+        editable=False,
+    )
+    note = models.TextField(_("note"), blank=True)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("swap request")
+        verbose_name_plural = _("swap requests")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.duty} · {self.get_status_display()}"
+
+    @property
+    def status_label(self) -> str:
+        return str(self.get_status_display())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (SwapStatus.REQUESTED, SwapStatus.ACCEPTED)

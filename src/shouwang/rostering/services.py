@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -20,8 +20,8 @@ from shouwang.core import records
 from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, in_scope
-from shouwang.forces.models import Member, MemberStatus, Team
-from shouwang.rostering import adapter
+from shouwang.forces.models import Member, Team
+from shouwang.rostering import adapter, replan
 from shouwang.rostering.forms import DutyRuleForm, HolidayArrangementForm, RosterForm
 from shouwang.rostering.models import (
     ROSTER_TRANSITIONS,
@@ -33,7 +33,7 @@ from shouwang.rostering.models import (
     Roster,
     RosterStatus,
 )
-from shouwang.rostering.solver import solve
+from shouwang.rostering.solver import Progress
 
 ACTIONS.setdefault("rostering.roster.generated", gettext_lazy("Draft roster planned"))
 ACTIONS.setdefault("rostering.roster.transitioned", gettext_lazy("Roster status changed"))
@@ -90,10 +90,18 @@ def holidays_for_team(team: Team) -> HolidayProvider:
     """The holiday calendar of a team: chinese_calendar plus the arrangements entered by the
     offices of the team's jurisdiction and its ancestors (not read through an actor's scope:
     a team leader's roster follows the county's entries even if the leader cannot list them)."""
-    arrangements = HolidayArrangement.objects.filter(
-        jurisdiction__path__in=jurisdiction_prefixes(team.jurisdiction.path)
-    ).select_related("jurisdiction")
-    return adapter.holiday_provider(arrangements)
+    from shouwang.calendars.services import complete_years_for
+
+    paths = jurisdiction_prefixes(team.jurisdiction.path)
+    arrangements = HolidayArrangement.objects.filter(jurisdiction__path__in=paths).select_related(
+        "jurisdiction"
+    )
+    provider = adapter.holiday_provider(arrangements)
+    marked = complete_years_for(paths)  # years an office marked complete count as known
+    if marked:
+        entered = {o.date.year for o in provider.overrides}
+        provider = HolidayProvider(provider.overrides, complete_years=entered | marked)
+    return provider
 
 
 # -- rosters ----------------------------------------------------------------------------------
@@ -147,6 +155,8 @@ def transition_roster(roster: Roster, to: str, *, actor: Any, reason: str = "") 
             after=snapshot(locked),
             reason=reason,
         )
+        if to == RosterStatus.PUBLISHED:
+            replan.notify_published(locked)  # one message per member on the roster
         return locked
 
 
@@ -284,140 +294,28 @@ def generate_draft_roster(
     time_limit_s: float = 10,
     seed: int = 0,
     deterministic_time: float | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> Roster:
     """Plan a team's month: duties from the active duty rules, members from the solver.
 
     Creates the draft roster if there is none; re-planning a draft keeps manual assignments
     (they are pinned for the solver) and replaces everything the solver set before. Findings
     of the checks before planning and an explanation of every uncovered need are stored on
-    the roster.
+    the roster. The solver runs outside any transaction (`progress` gets each better roster);
+    if the roster changed meanwhile the plan is refused and nothing is written (see
+    rostering/planning.py).
     """
-    month = month.replace(day=1)
-    team = get_for(Team, actor, team.pk, "view")
-    with transaction.atomic():
-        roster = Roster.objects.select_for_update().filter(team=team, month=month).first()
-        if roster is None:
-            if not can(actor, Roster, "add"):
-                raise PermissionDenied
-            roster = create_roster(actor=actor, data={"team": team.pk, "month": month, "note": ""})
-        roster = get_for(Roster, actor, roster.pk, "change")
-        if roster.status != RosterStatus.DRAFT:
-            raise RecordInvalid(
-                {
-                    NON_FIELD: [
-                        _("Only a draft roster can be planned again; this one is “%(s)s”.")
-                        % {"s": roster.get_status_display()}
-                    ]
-                }
-            )
-        first, last = adapter.month_bounds(month)
-        rules = list(
-            DutyRule.objects.filter(post__team=team, active=True)
-            .select_related("post")
-            .order_by("-priority", "pk")
-        )
-        members = list(
-            team.members.filter(status=MemberStatus.ACTIVE).prefetch_related("roles").order_by("pk")
-        )
-        member_pks = {m.pk for m in members}
+    from shouwang.rostering import planning
 
-        # Drop what the solver set last time; keep manual assignments as pins.
-        DutyAssignment.objects.filter(duty__roster=roster, is_manual=False).delete()
-        manual = list(
-            DutyAssignment.objects.filter(duty__roster=roster, is_manual=True).select_related(
-                "duty"
-            )
-        )
-        pins = [
-            (a.member_id, a.duty.date, a.duty.rule_id)
-            for a in manual
-            if a.duty.rule_id is not None and a.member_id in member_pks
-        ]
-
-        # Duties: one per rule and date; stale duties go unless a manual assignment holds them.
-        wanted: dict[tuple[int, dt.date], DutyRule] = {}
-        for rule in rules:
-            for day in adapter.rule_dates(rule, first, last):
-                wanted[(rule.pk, day)] = rule
-        existing = {(d.rule_id, d.date): d for d in roster.duties.all()}
-        held = {a.duty_id for a in manual}
-        for key, duty in existing.items():
-            if key not in wanted and duty.pk not in held:
-                duty.delete()
-        duties: dict[tuple[int, dt.date], Duty] = {}
-        for (rule_pk, day), rule in wanted.items():
-            span = adapter.window(rule, day)
-            values = {
-                "post": rule.post,
-                "start": _aware(span.start),
-                "end": _aware(span.end),
-                "required_count": rule.head_count,
-                "roles": dict(rule.role_minimums or {}),
-            }
-            found = existing.get((rule_pk, day))
-            if found is None:
-                found = Duty.objects.create(roster=roster, rule=rule, date=day, **values)
-            else:
-                for name, value in values.items():
-                    setattr(found, name, value)
-                found.save()
-            duties[(rule_pk, day)] = found
-
-        holidays = holidays_for_team(team)
-        problem = adapter.build_problem(
-            month=month,
-            rules=rules,
-            members=members,
-            home_zones=_home_zones(members, rules),
-            pins=pins,
-            name=str(roster),
-            holidays=holidays,
-        )
-        # A deterministic-time budget (tests, reproducible planning) gives the same roster for
-        # the same input and seed however busy the machine is.
-        solution = solve(
-            problem,
-            time_limit_s=time_limit_s,
-            seed=seed,
-            workers=2,
-            deterministic_time=deterministic_time,
-        )
-        pinned = {(m, d, r) for m, d, r in pins}
-        new_rows = [
-            DutyAssignment(duty=duties[(rule_pk, day)], member_id=member_pk, is_manual=False)
-            for member_pk, day, rule_pk in adapter.assignments_of(solution, month)
-            if (member_pk, day, rule_pk) not in pinned and (rule_pk, day) in duties
-        ]
-        DutyAssignment.objects.bulk_create(new_rows)
-
-        before = snapshot(roster)
-        names = {k.id: k.label() for k in problem.duty_kinds}
-        roster.findings = adapter.findings_json(solution.findings)
-        roster.calendar_warnings = adapter.calendar_warnings_json(
-            holidays.warnings_for(first, last)
-        )
-        roster.uncovered = adapter.uncovered_json(solution.uncovered, month, names)
-        roster.solver_summary = {
-            "status": solution.status,
-            "objective": solution.objective,
-            "proven_optimal": solution.proven_optimal,
-            "penalties": dict(solution.penalties),
-            "wall_time_s": round(solution.wall_time_s, 2),
-            "seed": seed,
-            "duties": len(duties),
-            "assignments": len(new_rows) + len(manual),
-            "members": len(members),
-        }
-        roster.generated_at = timezone.now()
-        roster.save()
-        record_event(
-            "rostering.roster.generated",
-            actor=actor,
-            target=roster,
-            before=before,
-            after=snapshot(roster),
-        )
-        return roster
+    return planning.plan(
+        actor=actor,
+        team=team,
+        month=month,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        deterministic_time=deterministic_time,
+        progress=progress,
+    )
 
 
 def roster_grid(roster: Roster) -> dict[str, Any]:
@@ -465,3 +363,37 @@ def short_name(post_name: str) -> str:
             name = name[: -len(suffix)]
             break
     return f"{name}·{qualifier}" if qualifier else name
+
+
+# -- roster lifecycle after publishing (implemented in replan.py) ----------------------------
+
+
+def replan_roster(roster: Roster, *, actor: Any, reason: str, **options: Any) -> Roster:
+    """Plan a published roster again, changing as few published duties as possible.
+
+    Moves it to "amended" (reason required); days before today never change; manual
+    assignments are kept; the change list is stored on the roster and members are told.
+    Options: ``time_limit_s``, ``seed``, ``deterministic_time``, ``today``.
+    """
+    return replan.replan_roster(roster, actor=actor, reason=reason, **options)
+
+
+def request_swap(*, actor: Any, duty: Duty, **values: Any) -> Any:
+    """A member asks to swap one of their own duties (``counterpart``, ``counterpart_duty``,
+    ``note``), or to give it away to anyone available (no counterpart)."""
+    return replan.request_swap(actor=actor, duty=duty, **values)
+
+
+def accept_swap(swap: Any, *, actor: Any, **options: Any) -> Any:
+    """The named member (or, for an open request, whoever takes it) accepts a swap."""
+    return replan.accept_swap(swap, actor=actor, **options)
+
+
+def withdraw_swap(swap: Any, *, actor: Any) -> Any:
+    """The requester withdraws a swap request before the decision."""
+    return replan.withdraw_swap(swap, actor=actor)
+
+
+def decide_swap(swap: Any, *, actor: Any, approve: bool, reason: str = "", **options: Any) -> Any:
+    """The team leader approves (assignments change, marked manual) or rejects a swap."""
+    return replan.decide_swap(swap, actor=actor, approve=approve, reason=reason, **options)

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.forces.models import Member
-from shouwang.rostering import exports, ics, services
+from shouwang.rostering import exports, ics, planning, replan, services
 from shouwang.rostering.forms import GenerateRosterForm, TransitionForm
-from shouwang.rostering.models import CalendarFeed, Roster
+from shouwang.rostering.models import CalendarFeed, Duty, Roster, SwapRequest
 
 
 def _detail(roster: Roster) -> str:
@@ -35,8 +35,9 @@ def roster_generate(request: HttpRequest) -> HttpResponse:
     initial = {"team": request.GET.get("team"), "month": request.GET.get("month")}
     form = GenerateRosterForm(request.POST or None, initial=initial, actor=request.user)
     if request.method == "POST" and form.is_valid():
+        # Planning takes seconds to minutes: it runs as a background job with its own page.
         try:
-            roster = services.generate_draft_roster(
+            job = planning.submit_plan(
                 actor=request.user, team=form.cleaned_data["team"], month=form.cleaned_data["month"]
             )
         except RecordInvalid as exc:
@@ -44,7 +45,7 @@ def roster_generate(request: HttpRequest) -> HttpResponse:
                 for message in errs:
                     form.add_error(None, message)
         else:
-            return redirect(_detail(roster))
+            return redirect("job-detail", pk=job.pk)
     return render(request, "rostering/generate.html", {"form": form})
 
 
@@ -165,3 +166,120 @@ def feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     feed = services.revoke_calendar_feed(actor=request.user, feed=feed)
     messages.success(request, _("The calendar feed is revoked; its address no longer works."))
     return redirect("member-calendar-feeds", pk=feed.member_id)
+
+
+# -- roster lifecycle: re-planning, my duties, swaps -----------------------------------------
+
+
+def _flash_invalid(request: HttpRequest, exc: RecordInvalid) -> None:
+    for errs in exc.errors.values():
+        for message in errs:
+            messages.error(request, message)
+
+
+@login_required
+@require_POST
+def roster_replan(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = get_for(Roster, request.user, pk, "change")
+    try:
+        job = replan.submit_replan(
+            roster, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except RecordInvalid as exc:
+        _flash_invalid(request, exc)
+        return redirect(_detail(roster))
+    # A progress bar while the solver works; the job page links back to the roster.
+    return redirect(reverse("job-detail", args=[job.pk]))
+
+
+@login_required
+@require_GET
+def my_duties(request: HttpRequest) -> HttpResponse:
+    """A member's own upcoming duties, with a swap button each, and their swap requests."""
+    member = replan.member_for_user(request.user)
+    duties = list(replan.upcoming_duties(member)) if member else []
+    swaps = list(replan.swaps_for_member(member)[:50]) if member else []
+    mates = list(replan.teammates(member)) if member else []
+    context = {"member": member, "duties": duties, "swaps": swaps, "mates": mates}
+    return render(request, "rostering/my_duties.html", context)
+
+
+@login_required
+@require_POST
+def swap_create(request: HttpRequest) -> HttpResponse:
+    duty = get_for(Duty, request.user, request.POST.get("duty"), "view")
+    counterpart = None
+    if request.POST.get("counterpart"):
+        counterpart = get_for(Member, request.user, request.POST["counterpart"], "view")
+    try:
+        services.request_swap(
+            actor=request.user,
+            duty=duty,
+            counterpart=counterpart,
+            note=request.POST.get("note", ""),
+        )
+    except RecordInvalid as exc:
+        _flash_invalid(request, exc)
+    else:
+        messages.success(request, _("Your swap request was sent."))
+    return redirect("rostering-my-duties")
+
+
+def _swap_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    swap = get_for(SwapRequest, request.user, pk, "view")
+    try:
+        if action == "accept":
+            services.accept_swap(swap, actor=request.user)
+        elif action == "withdraw":
+            services.withdraw_swap(swap, actor=request.user)
+        else:
+            services.decide_swap(
+                swap,
+                actor=request.user,
+                approve=action == "approve",
+                reason=request.POST.get("reason", ""),
+            )
+    except RecordInvalid as exc:
+        _flash_invalid(request, exc)
+    target = "rostering-swap-inbox" if action in ("approve", "reject") else "rostering-my-duties"
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def swap_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _swap_action(request, pk, "accept")
+
+
+@login_required
+@require_POST
+def swap_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _swap_action(request, pk, "withdraw")
+
+
+@login_required
+@require_POST
+def swap_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    return _swap_action(request, pk, "approve" if "approve" in request.POST else "reject")
+
+
+@login_required
+@require_GET
+def swap_inbox(request: HttpRequest) -> HttpResponse:
+    """Swap requests a team leader (or the office) decides on, open ones first."""
+    if not can(request.user, SwapRequest, "change"):
+        raise PermissionDenied
+    rows = (
+        SwapRequest.objects.visible_to(request.user, "change")
+        .select_related("duty__post", "requester", "counterpart", "counterpart_duty__post")
+        .order_by("-created_at", "-pk")
+    )
+    swaps = list(rows[:100])
+    pending = [s for s in swaps if s.status == "accepted"]
+    waiting = [s for s in swaps if s.status == "requested"]
+    done = [s for s in swaps if not s.is_open]
+    return render(
+        request,
+        "rostering/swap_inbox.html",
+        {"pending": pending, "waiting": waiting, "done": done},
+    )

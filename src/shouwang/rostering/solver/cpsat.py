@@ -63,6 +63,8 @@ class _Built:
     constants: dict[str, int] = field(default_factory=dict)
     #: Set when a hard rule can already be seen to be impossible while building.
     trivially_infeasible: list[str] = field(default_factory=list)
+    #: The same as data, one entry per text (``params`` of the "infeasible" finding).
+    infeasible_params: list[dict[str, m.ParamValue]] = field(default_factory=list)
 
 
 class _Builder:
@@ -105,6 +107,7 @@ class _Builder:
             clause.append(lit if positive else ~lit)
         if not clause:
             self.built.trivially_infeasible.append("a consecutive-day rule across the boundary")
+            self.built.infeasible_params.append({"reason": "boundary_run"})
             self.model.add(self.zero == 1)
             return
         self.model.add_bool_or(clause)
@@ -148,6 +151,14 @@ class _Builder:
                             f"{member.label()} is pinned to {pins[day]} on day {day} but may not "
                             "work it"
                         )
+                        self.built.infeasible_params.append(
+                            {
+                                "reason": "pinned_not_allowed",
+                                "member": member.label(),
+                                "kind": p.kind(pins[day] or "").label(),
+                                "date": presolve.day_param(p, day),
+                            }
+                        )
                         self.model.add(self.zero == 1)
 
     # -- hard rules ---------------------------------------------------------------------------
@@ -161,9 +172,9 @@ class _Builder:
                 if cap is not None and 0 < cap < len(duties):
                     self.model.add(sum(duties) <= cap)
             minutes = [
-                (self.kinds[ki].duration_minutes, var)
-                for (mj, _, ki), var in self.x.items()
-                if mj == mi
+                (self.kinds[ki].duration_minutes, self.x[key])
+                for key in self.keys_of.get(mi, ())
+                for ki in (key[2],)
             ]
             total = sum(c * v for c, v in minutes)
             top = sum(c for c, _ in minutes)
@@ -328,10 +339,10 @@ class _Builder:
                 elif var is not None:
                     self.penalise(m.SHIFT_OFF_REQUEST, w.shift_off_request * req.weight, var)
             if member.home_zone is not None and w.away_from_home_zone:
-                for (mj, _, ki), var in self.x.items():
-                    zone = self.kinds[ki].zone
-                    if mj == mi and zone is not None and zone != member.home_zone:
-                        self.penalise(m.AWAY_FROM_HOME_ZONE, w.away_from_home_zone, var)
+                for key in self.keys_of.get(mi, ()):
+                    zone = self.kinds[key[2]].zone
+                    if zone is not None and zone != member.home_zone:
+                        self.penalise(m.AWAY_FROM_HOME_ZONE, w.away_from_home_zone, self.x[key])
 
     def add_fairness(self) -> None:
         p = self.p
@@ -357,18 +368,45 @@ class _Builder:
                 for c in counts:
                     self.model.add(hi >= c)
                     self.model.add(lo <= c)
+                # Redundant: the most is at least the mean and the fewest at most the mean.
+                # With integer hi/lo the LP's cuts then see that an uneven total forces a
+                # spread of one, which the per-member rows alone never show.
+                if len(counts) > 1:
+                    self.model.add(len(counts) * hi >= sum(counts))
+                    self.model.add(len(counts) * lo <= sum(counts))
                 spread = self.model.new_int_var(0, top, f"{rule}_spread")
                 self.model.add(spread == hi - lo)
                 self.penalise(rule, weight, spread)
 
+    def add_reference(self) -> None:
+        """Minimal perturbation: each reference assignment kept saves, each new one costs."""
+        weight = self.p.weights.changed_assignment
+        if not self.p.reference or not weight:
+            return
+        index = {mem.id: i for i, mem in enumerate(self.members)}
+        reference = {(index[a.member], a.day, self.kind_index[a.kind]) for a in self.p.reference}
+        for key in sorted(reference):
+            # Dropping costs `weight`: weight * (1 - x), or the whole weight if x cannot be 1.
+            self.constant(m.CHANGED_ASSIGNMENT, weight)
+            if key in self.x:
+                self.penalise(m.CHANGED_ASSIGNMENT, -weight, self.x[key])
+        for key, var in self.x.items():
+            if key not in reference:
+                self.penalise(m.CHANGED_ASSIGNMENT, weight, var)
+
     def build(self) -> _Built:
         self.create_variables()
+        # Member → its duty keys in (day, kind) order: rules per member never scan all of x.
+        self.keys_of: dict[int, list[tuple[int, int, int]]] = {}
+        for key in self.x:
+            self.keys_of.setdefault(key[0], []).append(key)
         self.add_member_limits()
         self.add_successions()
         self.add_sequences()
         self.add_demands()
         self.add_requests_and_zones()
         self.add_fairness()
+        self.add_reference()
         objective = []
         for rule in m.SOFT_RULES:
             objective += [c * v for c, v in self.built.terms.get(rule, [])]
@@ -489,6 +527,18 @@ Key = tuple[int, int, int]
 
 #: Length of one round (whole model, or neighbourhoods) as a share of the budget.
 ROUND_SHARE = 0.1
+#: With a wall-clock budget, the first whole-model round goes on past its share while the
+#: roster or the bound still improves (a stall of STALL_SHARE of the budget ends it), up to
+#: FIRST_ROUND_MAX_SHARE: small months are then proven in one run instead of restarting,
+#: and large ones keep CP-SAT's own search while it gains.
+FIRST_ROUND_MAX_SHARE = 0.3
+#: Above this many duty variables (a 120-member township month has ~55,000; the largest
+#: Curtois instance and the demo month well under 20,000) the search is one CP-SAT run with
+#: its default workers from scratch, the greedy roster kept only as a fallback: measured on
+#: generated townships, the engine's pieces and a greedy hint trap the search in the greedy
+#: roster's neighbourhood, while CP-SAT's own LP-guided search gets far lower.
+LARGE_MODEL_VARS = 30_000
+STALL_SHARE = 0.15
 NEIGHBOURHOODS = ("members", "days", "block", "shortfall")
 #: Time limit of one neighbourhood, as a share of the whole budget.
 PIECE_SHARE = 1 / 40
@@ -554,6 +604,7 @@ class _Search:
         self.status: m.Status = "unknown"
         self.solutions = 0
         self.time_to_best: float | None = None
+        self.full_subsolvers: tuple[str, ...] = FULL_SUBSOLVERS
         keys = sorted(built.x)
         self.keys = keys
         self.by_member: dict[int, list[Key]] = {}
@@ -613,14 +664,14 @@ class _Search:
         params.log_search_progress = self.log_search
         # LP-heavy search: the linear relaxation of the demand and run rules is tight, and
         # it is what proves small months optimal and solves neighbourhoods quickly.
-        params.subsolvers.extend(PIECE_SUBSOLVERS if piece else FULL_SUBSOLVERS)
+        params.subsolvers.extend(PIECE_SUBSOLVERS if piece else self.full_subsolvers)
         if dtime is not None:
             params.max_deterministic_time = max(dtime, 0.001)
             params.interleave_search = True
         for key, value in self.parameters.items():
-            field_value = getattr(params, key)
             if isinstance(value, list | tuple):
-                del field_value[:]
+                field_value = getattr(params, key)
+                field_value.clear()
                 field_value.extend(value)
             else:
                 setattr(params, key, value)
@@ -629,6 +680,28 @@ class _Search:
         return {key: int(solver.boolean_value(var)) for key, var in self.built.x.items()}
 
     # -- phase 1 ----------------------------------------------------------------------------
+
+    def adopt(self, hint: dict[Key, int]) -> None:
+        """Take the greedy roster as the first roster if it keeps every hard rule.
+
+        CP-SAT only sees duty values in a hint and must complete the rest (slacks, spreads,
+        run states) itself, which on a large month it often gives up on; fixing every duty to
+        the hint and solving for the rest gives a complete solution to start from.  Its bound
+        is that of the fixed model, so it is not kept.
+        """
+        model = self.built.model.clone()
+        for key, var in self.built.x.items():
+            domain = model.proto.variables[var.index].domain
+            domain[0] = domain[1] = hint[key]
+        solver = cp_model.CpSolver()
+        wall = min(max(0.1 * self.time_limit_s, 0.2), max(self.wall_left(), 0.01))
+        dtime = None if self.dtime_total is None else 0.05 * self.dtime_total
+        self.configure(solver, wall=wall, dtime=dtime, seed=self.seed)
+        code = solver.solve(model)
+        self.dtime_used += solver.deterministic_time
+        if _STATUS.get(code) in ("optimal", "feasible"):
+            self.accept(solver, report=True)
+            self.status = "feasible"
 
     def hinted_model(self) -> cp_model.CpModel:
         """A copy of the model whose hint is the best roster (every variable)."""
@@ -656,15 +729,34 @@ class _Search:
         """CP-SAT on the whole model (the first time until a roster exists, at least)."""
         solver = cp_model.CpSolver()
         self.configure(solver, wall=self.wall_left(), dtime=dtime, seed=self.seed + self.rounds)
-        watcher = _Watcher(self.report if first else self.report_if_better)
+        on_solution = self.report if first and self.best is None else self.report_if_better
         stop = threading.Event()
         switch_at = self.elapsed() + wall
+        last_gain = [self.elapsed()]
+        latest = switch_at
+        if first:
+            latest = max(switch_at, self.elapsed() + FIRST_ROUND_MAX_SHARE * self.time_limit_s)
+        stall = max(0.5, STALL_SHARE * self.time_limit_s)
+
+        def gained(objective: float) -> None:
+            last_gain[0] = self.elapsed()
+            on_solution(objective)
+
+        def bound_gained(bound: float) -> None:
+            last_gain[0] = self.elapsed()
+
+        watcher = _Watcher(gained)
+        if first and dtime is None:
+            solver.best_bound_callback = bound_gained
 
         def watchdog() -> None:
             # End the round once its share is spent and a roster exists (without one, keep
-            # searching the whole model).
+            # searching the whole model); the first round goes on while it still gains.
             while not stop.wait(0.05):
-                if (watcher.solutions or not first) and self.elapsed() >= switch_at:
+                if not (watcher.solutions or not first):
+                    continue
+                now = self.elapsed()
+                if now >= latest or (now >= switch_at and now - last_gain[0] >= stall):
                     solver.stop_search()
                     return
 
@@ -673,7 +765,11 @@ class _Search:
             thread = threading.Thread(target=watchdog, daemon=True)
             thread.start()
         try:
-            code = solver.solve(self.built.model if first else self.hinted_model(), watcher)
+            # The first round keeps the model's own duty hint (measured: a complete hint from
+            # the adopted greedy roster slows the proof of small months); later rounds start
+            # from the best roster.
+            model = self.built.model if first else self.hinted_model()
+            code = solver.solve(model, watcher)
         finally:
             stop.set()
             if thread is not None:
@@ -814,10 +910,12 @@ class _Search:
     def run(self, *, neighbourhoods: bool = True) -> None:
         """The whole model first; then rounds of pieces or of the whole model, by success.
 
-        Rounds are a tenth of the budget.  After one round of each kind, the kind that gained
-        more per unit of time in its last round goes next, and every fourth round tries the
-        other kind, so that a medium month keeps the whole-model search that suits it and a
-        large one the neighbourhoods.
+        Rounds are a tenth of the budget (the first whole-model round goes on while it gains,
+        see FIRST_ROUND_MAX_SHARE).  After one round of each kind, the kind that gained more
+        per unit of time in its last round goes next, and every fourth round tries the other
+        kind, so that a medium month keeps the whole-model search that suits it and a large
+        one the neighbourhoods.  Once neither kind gains, the rest of the budget is one
+        whole-model run.
         """
         share = ROUND_SHARE if neighbourhoods else 1.0
         round_wall = self.time_limit_s * share
@@ -837,7 +935,13 @@ class _Search:
                 mode = ranked[1] if rounds % 4 == 3 else ranked[0]
             before, started = self.best_objective or 0, self.clock()
             self.rounds += 1
-            if mode == "pieces":
+            if rounds >= 2 and not any(gains.values()):
+                # Neither kind gains any more: one whole-model run with the rest of the
+                # budget, which keeps its bound work instead of restarting every round (this
+                # is what proves a small month optimal).
+                self.whole(wall=self.wall_left(), dtime=self.dtime_left(), first=False)
+                mode = "whole"
+            elif mode == "pieces":
                 self.pieces(wall=round_wall, dtime=round_dtime)
             else:
                 self.whole(wall=round_wall, dtime=round_dtime, first=False)
@@ -878,10 +982,14 @@ def solve(
     findings = presolve.check(problem)
     built = build_model(problem, sequence_encoding=sequence_encoding)
     kinds = [k.id for k in problem.duty_kinds]
+    hint: dict[Key, int] = {}
+    large = len(built.x) > LARGE_MODEL_VARS
     if use_hint:
-        hint = greedy.roster(problem)
+        start_roster = greedy.roster(problem)
         for (mi, day, ki), var in built.x.items():
-            built.model.add_hint(var, hint[problem.members[mi].id][day] == kinds[ki])
+            hint[mi, day, ki] = int(start_roster[problem.members[mi].id][day] == kinds[ki])
+            if not large:
+                built.model.add_hint(var, bool(hint[mi, day, ki]))
     search = _Search(
         problem,
         built,
@@ -894,13 +1002,20 @@ def solve(
         log_search=log_search,
         parameters=parameters,
     )
-    search.run(neighbourhoods=use_lns)
+    if large:
+        search.full_subsolvers = ()
+    if hint:
+        search.adopt(hint)
+    search.run(neighbourhoods=use_lns and not large)
     status = search.status
     wall = time.perf_counter() - start
     if search.best is None or status not in ("optimal", "feasible"):
         if built.trivially_infeasible:
             findings = findings + tuple(
-                m.Finding("error", "infeasible", text) for text in built.trivially_infeasible
+                m.Finding("error", "infeasible", text, "", params)
+                for text, params in zip(
+                    built.trivially_infeasible, built.infeasible_params, strict=True
+                )
             )
         return Solution(
             status=status,
@@ -959,4 +1074,5 @@ def solve(
         seed=seed,
         workers=workers,
         solutions_found=search.solutions,
+        changed=evaluate.changed_count(problem, roster),
     )

@@ -242,6 +242,7 @@ def penalties(problem: Problem, roster: Roster) -> dict[str, int]:
                 zone = kinds[kind_id].zone if kind_id is not None else None
                 if zone is not None and zone != member.home_zone:
                     result[m.AWAY_FROM_HOME_ZONE] += w.away_from_home_zone
+    result[m.CHANGED_ASSIGNMENT] += w.changed_assignment * changed_count(problem, roster)
     for rule, counter in fairness_counters(problem).items():
         weight = w.of(rule)
         if weight == 0:
@@ -258,6 +259,20 @@ def penalties(problem: Problem, roster: Roster) -> dict[str, int]:
             ]
             result[rule] += weight * (max(counts) - min(counts))
     return result
+
+
+def changed_count(problem: Problem, roster: Roster) -> int:
+    """Reference assignments the roster dropped plus assignments it added (0 without one)."""
+    if not problem.reference:
+        return 0
+    reference = problem.reference_set()
+    now = {
+        (member, day, kind)
+        for member, row in roster.items()
+        for day, kind in enumerate(row)
+        if kind is not None
+    }
+    return len(reference - now) + len(now - reference)
 
 
 def fairness_counters(problem: Problem) -> dict[str, tuple[list[int], set[str]]]:

@@ -50,6 +50,9 @@ AWAY_FROM_HOME_ZONE = "away_from_home_zone"
 FAIR_NIGHTS = "fair_nights"
 FAIR_WEEKENDS = "fair_weekends"
 FAIR_HOLIDAYS = "fair_holidays"
+#: Minimal perturbation: an assignment of the reference (published) roster dropped, or one
+#: added that it did not have.  Only applies when the problem has a reference.
+CHANGED_ASSIGNMENT = "changed_assignment"
 
 SOFT_RULES: tuple[str, ...] = (
     COVER_UNDER,
@@ -61,6 +64,7 @@ SOFT_RULES: tuple[str, ...] = (
     FAIR_NIGHTS,
     FAIR_WEEKENDS,
     FAIR_HOLIDAYS,
+    CHANGED_ASSIGNMENT,
 )
 
 #: Plain-language labels of the soft rules (English; the app translates them).
@@ -75,6 +79,7 @@ SOFT_RULE_LABELS: Mapping[str, str] = MappingProxyType(
         FAIR_NIGHTS: "night duties spread unevenly",
         FAIR_WEEKENDS: "weekend duties spread unevenly",
         FAIR_HOLIDAYS: "holiday duties spread unevenly",
+        CHANGED_ASSIGNMENT: "a duty of the published roster changed",
     }
 )
 
@@ -264,6 +269,9 @@ class Weights:
     fair_nights: int = 20
     fair_weekends: int = 20
     fair_holidays: int = 20
+    #: Per assignment of the reference roster dropped and per assignment added to it: high
+    #: enough that re-planning moves a published duty only to cover a need or keep a rule.
+    changed_assignment: int = 50
 
     def __post_init__(self) -> None:
         for name in SOFT_RULES:
@@ -307,6 +315,9 @@ class Problem:
     #: Employment type → caps, applied to members whose own caps are not set.
     employment_caps: Mapping[str, EmploymentCaps] = field(default_factory=dict)
     name: str = ""
+    #: The roster already published for this period (re-planning): every assignment of it
+    #: dropped and every assignment added costs ``changed_assignment`` (minimal perturbation).
+    reference: tuple[Assignment, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "history", MappingProxyType(dict(self.history)))
@@ -349,6 +360,9 @@ class Problem:
             for request in member.requests:
                 if request.kind not in kind_set or request.day not in days:
                     raise ValueError(f"request of {member.id!r} names an unknown kind or day")
+        for ref in self.reference:
+            if ref.member not in member_set or ref.kind not in kind_set or ref.day not in days:
+                raise ValueError(f"reference assignment names an unknown member/kind/day: {ref}")
 
     # -- calendar helpers -------------------------------------------------------------------
 
@@ -421,6 +435,10 @@ class Problem:
         """The member's pinned days: day → kind (None = off)."""
         return {p.day: p.kind for p in self.pinned if p.member == member_id}
 
+    def reference_set(self) -> frozenset[tuple[str, int, str]]:
+        """(member, day, kind) of the reference roster's assignments."""
+        return frozenset((a.member, a.day, a.kind) for a in self.reference)
+
 
 def night_then_early_successions(kinds: tuple[DutyKind, ...]) -> frozenset[tuple[str, str]]:
     """Forbidden successions "no early duty the day after a night duty" from the kinds' flags."""
@@ -436,14 +454,33 @@ class Assignment:
     kind: str
 
 
+#: A value in the ``params`` of a finding or explanation: plain, JSON-friendly data only.
+ParamValue = str | int | float | bool | None | tuple[str | int, ...]
+
+
+def _frozen_params(value: Mapping[str, ParamValue]) -> Mapping[str, ParamValue]:
+    return MappingProxyType(
+        {k: tuple(v) if isinstance(v, list) else v for k, v in dict(value).items()}
+    )
+
+
 @dataclass(frozen=True)
 class CandidateReason:
-    """Why one member could not fill an uncovered need."""
+    """Why one member could not fill an uncovered need.
+
+    ``text`` is English; ``code`` and ``params`` say the same as data, so that the app can
+    render it in the user's language (``rostering/findings_text.py``).
+    """
 
     member: str
     #: Hard-rule names (see :data:`HARD_RULES`) that block the member; empty if none does.
     rules: tuple[str, ...]
     text: str
+    code: str = ""
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", _frozen_params(self.params))
 
 
 @dataclass(frozen=True)
@@ -457,6 +494,12 @@ class UncoveredNeed:
     missing: int
     summary: str
     candidates: tuple[CandidateReason, ...]
+    #: ``summary`` as data (see :class:`CandidateReason`).
+    code: str = ""
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", _frozen_params(self.params))
 
 
 @dataclass(frozen=True)
@@ -492,6 +535,12 @@ class Finding:
     message: str
     #: What the finding is about (a member, a duty kind, a day) for linking in the app.
     subject: str = ""
+    #: The values ``message`` names (labels, dates, counts), so that the app can render the
+    #: finding from ``code`` and ``params`` in the user's language.
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", _frozen_params(self.params))
 
 
 @dataclass(frozen=True)
@@ -512,6 +561,8 @@ class Solution:
     seed: int
     workers: int
     solutions_found: int = 0
+    #: Assignments of the problem's reference roster dropped plus assignments added to it.
+    changed: int = 0
 
     @property
     def feasible(self) -> bool:

@@ -3,14 +3,19 @@
 Findings have a severity: ``error`` means part of the month cannot be covered or the hard
 rules cannot all hold (the solver still runs and returns the best partial roster, or reports
 infeasibility); ``warning`` means a demand will probably stay short; ``info`` is advice.
-Messages are English sentences; the app translates them by ``code``.
+Messages are English sentences; each finding also carries its ``code`` and ``params`` (labels,
+dates, counts as plain values), from which the app renders it in the user's language.
+Dates in params are ISO strings when the problem has a start date, else 1-based day numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from shouwang.rostering.solver.model import DutyKind, Finding, Member, Problem
+from shouwang.rostering.solver.model import DutyKind, Finding, Member, ParamValue, Problem
+
+#: How many dates a finding names before "and n more".
+DATES_SHOWN = 5
 
 
 def _day(problem: Problem, day: int) -> str:
@@ -20,9 +25,24 @@ def _day(problem: Problem, day: int) -> str:
     return f"day {day + 1}"
 
 
-def _days(problem: Problem, days: list[int], limit: int = 5) -> str:
+def _days(problem: Problem, days: list[int], limit: int = DATES_SHOWN) -> str:
     shown = ", ".join(_day(problem, d) for d in days[:limit])
     return shown + (f" and {len(days) - limit} more" if len(days) > limit else "")
+
+
+def day_param(problem: Problem, day: int) -> str | int:
+    """A day for ``params``: the ISO date if known, else the 1-based day number."""
+    if problem.start_date is not None:
+        return (problem.start_date + dt.timedelta(days=day)).isoformat()
+    return day + 1
+
+
+def _days_params(problem: Problem, days: list[int]) -> dict[str, ParamValue]:
+    """``dates`` (the first few) and ``more`` (how many are left out) for ``params``."""
+    return {
+        "dates": tuple(day_param(problem, d) for d in days[:DATES_SHOWN]),
+        "more": max(0, len(days) - DATES_SHOWN),
+    }
 
 
 def _available(problem: Problem, member: Member, kind: DutyKind, day: int) -> bool:
@@ -67,6 +87,12 @@ def _demand_findings(problem: Problem) -> list[Finding]:
                     f"{kind.label()} on {_day(problem, demand.day)} asks for {demand.required} "
                     f"members but allows at most {demand.maximum}.",
                     kind.id,
+                    {
+                        "kind": kind.label(),
+                        "date": day_param(problem, demand.day),
+                        "required": demand.required,
+                        "maximum": demand.maximum,
+                    },
                 )
             )
         if not team:
@@ -95,6 +121,11 @@ def _demand_findings(problem: Problem) -> list[Finding]:
                 f"member's cap for it is 0. It is needed on {_days(problem, days)} and cannot "
                 "be covered.",
                 kind_id,
+                {
+                    "kind": kind.label(),
+                    "qualifications": tuple(sorted(kind.required_qualifications)),
+                    **_days_params(problem, days),
+                },
             )
         )
     for kind_id, days in too_big.items():
@@ -107,6 +138,12 @@ def _demand_findings(problem: Problem) -> list[Finding]:
                 f"{kind.label()} needs up to {need} members on {_days(problem, days)}, but "
                 f"only {len(qualified[kind_id])} members may work it at all.",
                 kind_id,
+                {
+                    "kind": kind.label(),
+                    "need": need,
+                    "team": len(qualified[kind_id]),
+                    **_days_params(problem, days),
+                },
             )
         )
     for (kind_id, role), days in role_short.items():
@@ -118,6 +155,7 @@ def _demand_findings(problem: Problem) -> list[Finding]:
                 f"{kind.label()} needs more members with {role} than the team has who may work "
                 f"it ({_days(problem, days)}).",
                 kind_id,
+                {"kind": kind.label(), "role": role, **_days_params(problem, days)},
             )
         )
     for kind_id, days in all_off.items():
@@ -128,6 +166,7 @@ def _demand_findings(problem: Problem) -> list[Finding]:
                 f"Every member qualified for {kinds[kind_id].label()} is off on "
                 f"{_days(problem, days)}; it cannot be covered then.",
                 kind_id,
+                {"kind": kinds[kind_id].label(), **_days_params(problem, days)},
             )
         )
     for kind_id, days in short.items():
@@ -138,6 +177,7 @@ def _demand_findings(problem: Problem) -> list[Finding]:
                 f"Fewer members qualified for {kinds[kind_id].label()} are available than "
                 f"needed on {_days(problem, days)}.",
                 kind_id,
+                {"kind": kinds[kind_id].label(), **_days_params(problem, days)},
             )
         )
     return out
@@ -160,6 +200,11 @@ def _member_findings(problem: Problem) -> list[Finding]:
                         f"{mem.label()} is fixed to {kinds[kind_id].label()} on "
                         f"{_day(problem, day)}, which is a day off.",
                         mem.id,
+                        {
+                            "member": mem.label(),
+                            "kind": kinds[kind_id].label(),
+                            "date": day_param(problem, day),
+                        },
                     )
                 )
             elif not problem.may_work(mem, kinds[kind_id]):
@@ -170,6 +215,11 @@ def _member_findings(problem: Problem) -> list[Finding]:
                         f"{mem.label()} is fixed to {kinds[kind_id].label()} on "
                         f"{_day(problem, day)} but may not work it.",
                         mem.id,
+                        {
+                            "member": mem.label(),
+                            "kind": kinds[kind_id].label(),
+                            "date": day_param(problem, day),
+                        },
                     )
                 )
         if mem.max_minutes is not None and mem.min_minutes > mem.max_minutes:
@@ -180,6 +230,11 @@ def _member_findings(problem: Problem) -> list[Finding]:
                     f"{mem.label()} must work at least {mem.min_minutes / 60:g} h but at most "
                     f"{mem.max_minutes / 60:g} h.",
                     mem.id,
+                    {
+                        "member": mem.label(),
+                        "min_hours": mem.min_minutes / 60,
+                        "max_hours": mem.max_minutes / 60,
+                    },
                 )
             )
         if mem.min_minutes > 0:
@@ -206,6 +261,11 @@ def _member_findings(problem: Problem) -> list[Finding]:
                         f"the days off, qualifications and caps at most {reachable / 60:g} h "
                         "are possible.",
                         mem.id,
+                        {
+                            "member": mem.label(),
+                            "min_hours": mem.min_minutes / 60,
+                            "reachable_hours": reachable / 60,
+                        },
                     )
                 )
         if (
@@ -220,6 +280,11 @@ def _member_findings(problem: Problem) -> list[Finding]:
                     f"longer than the maximum ({mem.max_consecutive_days}); only runs at the "
                     "start or end of the month are possible.",
                     mem.id,
+                    {
+                        "member": mem.label(),
+                        "min_run": mem.min_consecutive_days,
+                        "max_run": mem.max_consecutive_days,
+                    },
                 )
             )
         for req in mem.requests:
@@ -232,6 +297,11 @@ def _member_findings(problem: Problem) -> list[Finding]:
                         f"{_day(problem, req.day)} but may not work it; the wish cannot be "
                         "granted.",
                         mem.id,
+                        {
+                            "member": mem.label(),
+                            "kind": kinds[req.kind].label(),
+                            "date": day_param(problem, req.day),
+                        },
                     )
                 )
     return out
