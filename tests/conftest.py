@@ -418,9 +418,7 @@ def _schoolcalendar(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
     return {
         "school": s.keyplace.pk,
         "jurisdiction": s.village.pk,
-        "terms": [
-            {"name": "秋季学期", "start": f"{2036 + n}-09-01", "end": f"{2037 + n}-01-20"}
-        ],
+        "terms": [{"name": "秋季学期", "start": f"{2036 + n}-09-01", "end": f"{2037 + n}-01-20"}],
         "vacations": [{"name": "国庆", "start": f"{2036 + n}-10-01", "end": f"{2036 + n}-10-07"}],
         "summer_from": "05-01",
         "summer_timetable": SCHOOL_TIMETABLE,

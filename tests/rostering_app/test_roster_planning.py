@@ -125,7 +125,7 @@ def test_roster_page_shows_grid_explanations_and_buttons(world: Any, login: Any)
     html = client.get(page_url("rosters", roster.pk)).content.decode()
     assert "排班队员0" in html
     assert "roster-grid" in html
-    assert roster.uncovered[0]["summary"] in html
+    assert roster.uncovered[0]["display"] in html
     assert f"/rostering/rosters/{roster.pk}/transition/" in html
 
 

@@ -297,11 +297,16 @@ def need_text(
         _render(REASONS, r.get("code"), r.get("params"), r.get("text"), ctx) for r in reasons
     )
     if not tally:
-        return head + " " + _("The whole team is already on it.")
+        return _two_sentences(head, _("The whole team is already on it."))
     listed = "; ".join(
         _("%(n)s × %(reason)s") % {"n": n, "reason": text} for text, n in tally.most_common()
     )
-    return head + " " + _("Other members: %(reasons)s.") % {"reasons": listed}
+    return _two_sentences(head, _("Other members: %(reasons)s.") % {"reasons": listed})
+
+
+def _two_sentences(first: str, second: str) -> str:
+    # English puts a space between sentences, Chinese runs them together: the catalogue decides.
+    return _("%(first)s %(second)s") % {"first": first, "second": second}
 
 
 def role_labels(codes: Iterable[str] | None = None) -> dict[str, str]:
