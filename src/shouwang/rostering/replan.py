@@ -598,7 +598,9 @@ def _swap_text(swap: SwapRequest) -> str:
 def _locked_swap(swap: SwapRequest, actor: Any, action: Action = "view") -> SwapRequest:
     swap = get_for(SwapRequest, actor, swap.pk, action)
     return (
-        SwapRequest.objects.select_for_update()
+        # Lock the swap row only: PostgreSQL refuses FOR UPDATE on the nullable side of the
+        # outer join to counterpart_duty.
+        SwapRequest.objects.select_for_update(of=("self",))
         .select_related("duty__post", "duty__roster__team", "counterpart_duty__post")
         .get(pk=swap.pk)
     )
