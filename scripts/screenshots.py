@@ -8,16 +8,17 @@ Usage (from the repository root, with the demo loaded and served)::
     .venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:8765
 
 It signs in as the township office login (``office``, the demo password) and writes
-``docs/screenshots/{home,list,detail,map,home-phone}.png``. It uses Debian's chromium
-(``/usr/bin/chromium``) through Playwright and never downloads a browser. Pages are shot at
+``docs/screenshots/{home,list,detail,map,roster-job,roster,home-phone}.png``. It uses Debian's
+chromium (``/usr/bin/chromium``) through Playwright and never downloads a browser. Pages are shot at
 1280×800 (phone: 390×844) with a device scale factor of 1 so that each PNG stays small.
-The script only reads: it opens pages and writes nothing to the server.
+Besides reading pages it plans one draft roster (next month, the patrol team) in the demo.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,12 @@ def first_member_with_id(page: Any, base: str) -> str:
     raise SystemExit("no member with an identity number found in the demo")
 
 
+def next_month() -> str:
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return first.strftime("%Y-%m")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -122,6 +129,20 @@ def main(argv: list[str] | None = None) -> int:
             page.wait_for_selector("#map .leaflet-interactive", timeout=15_000)
             page.wait_for_timeout(500)  # let fitBounds finish its animation
             shoot(page, "map.png")
+
+            # Plan the patrol team's next month: the job page with its progress bar, then the
+            # roster (month grid, explanations of uncovered needs).
+            page.goto(f"{base}/rostering/generate/")
+            team = page.locator("select[name=team] option", has_text="巡防").first
+            page.select_option("select[name=team]", value=team.get_attribute("value"))
+            page.fill("input[name=month]", next_month())
+            page.click("form:has(select[name=team]) button[type=submit]")
+            page.wait_for_selector("#job-progress")
+            shoot(page, "roster-job.png")
+            page.wait_for_selector("#job-progress[data-status=succeeded] a", timeout=120_000)
+            page.click("#job-progress a")
+            page.wait_for_selector(".roster-grid")
+            shoot(page, "roster.png", full_page=True)
 
             phone = browser.new_context(
                 viewport=PHONE,
