@@ -210,3 +210,14 @@ def test_template_filters_render_new_and_old_rosters() -> None:
     assert "[old roster text]" in html
     assert "[an old summary]" in html
     assert render_findings([]) == []
+
+
+def test_solver_status_words_are_translated() -> None:
+    from shouwang.rostering.templatetags.rostering_text import solver_status
+
+    with translation.override("zh-hans"):
+        assert solver_status("feasible") == "满足全部硬性规则（未证明最优）"
+        assert solver_status("optimal") == "已证明最优"
+        assert solver_status("odd") == "odd"
+    with translation.override("en"):
+        assert solver_status("unknown") == "no roster found within the time limit"

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from shouwang.core.registry import RecordType
 
@@ -26,7 +27,11 @@ def _value(instance: models.Model, name: str) -> tuple[Any, str | None]:
     value = getattr(instance, field.attname)
     if getattr(field, "choices", None):
         return value, str(getattr(instance, f"get_{name}_display")())
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime):
+        # Stored in UTC; people read it in Asia/Shanghai, to the minute.
+        shown = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.isoformat(), f"{shown:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat(), None
     return value, None
 
