@@ -178,6 +178,36 @@ def window(rule: Any, day: dt.date) -> Window:
     return Window(start, begin + dt.timedelta(minutes=rule.effective_duration()))
 
 
+def aware(value: dt.datetime) -> dt.datetime:
+    """A naive local time (China Standard Time) as an aware datetime for storing."""
+    from django.utils import timezone
+
+    return timezone.make_aware(value, timezone.get_default_timezone())
+
+
+def wanted_duties(
+    rules: Sequence[Any], start: dt.date, end: dt.date
+) -> dict[tuple[int, dt.date], Any]:
+    """(rule pk, date) → rule for every duty the rules ask for between two dates."""
+    wanted: dict[tuple[int, dt.date], Any] = {}
+    for rule in rules:
+        for day in rule_dates(rule, start, end):
+            wanted[(rule.pk, day)] = rule
+    return wanted
+
+
+def duty_values(rule: Any, day: dt.date) -> dict[str, Any]:
+    """The stored values of `rule`'s duty on `day` (post, aware start/end, head count, roles)."""
+    span = window(rule, day)
+    return {
+        "post": rule.post,
+        "start": aware(span.start),
+        "end": aware(span.end),
+        "required_count": rule.head_count,
+        "roles": dict(rule.role_minimums or {}),
+    }
+
+
 def duty_kind(rule: Any) -> sm.DutyKind:
     start = rule.effective_start()
     minutes = rule.effective_duration() + rule.effective_lead()

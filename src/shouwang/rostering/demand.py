@@ -460,9 +460,9 @@ def _weather(
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    from django.utils import timezone
+    from shouwang.rostering import adapter
 
-    return timezone.make_aware(value, timezone.get_default_timezone())
+    return adapter.aware(value)
 
 
 # -- train passages ----------------------------------------------------------------------------

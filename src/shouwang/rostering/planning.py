@@ -99,7 +99,7 @@ def roster_state(roster: Roster, rules: list[DutyRule], members: list[Member]) -
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _rules(team: Team) -> list[DutyRule]:
+def active_rules(team: Team) -> list[DutyRule]:
     return list(
         DutyRule.objects.filter(post__team=team, active=True)
         .select_related("post")
@@ -107,7 +107,7 @@ def _rules(team: Team) -> list[DutyRule]:
     )
 
 
-def _members(team: Team) -> list[Member]:
+def active_members(team: Team) -> list[Member]:
     return list(
         team.members.filter(status=MemberStatus.ACTIVE)
         .prefetch_related(*_member_relations())
@@ -135,8 +135,8 @@ def prepare(*, actor: Any, team: Team, month: dt.date) -> Prepared:
         roster = get_for(Roster, actor, roster.pk, "change")
         if roster.status != RosterStatus.DRAFT:
             raise _not_draft(roster)
-        rules = _rules(team)
-        members = _members(team)
+        rules = active_rules(team)
+        members = active_members(team)
         member_pks = {m.pk for m in members}
         manual = list(
             DutyAssignment.objects.filter(duty__roster=roster, is_manual=True).select_related(
@@ -197,10 +197,6 @@ def solve_prepared(
     )
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return timezone.make_aware(value, timezone.get_default_timezone())
-
-
 def save(prepared: Prepared, solution: Solution, *, actor: Any, seed: int = 0) -> Roster:
     """Step 3: write the plan, unless the roster changed since `prepare` (then refuse)."""
     month = prepared.month
@@ -209,8 +205,8 @@ def save(prepared: Prepared, solution: Solution, *, actor: Any, seed: int = 0) -
         roster = Roster.objects.select_for_update().get(pk=roster.pk)
         if roster.status != RosterStatus.DRAFT:
             raise _not_draft(roster)
-        rules = _rules(prepared.team)
-        members = _members(prepared.team)
+        rules = active_rules(prepared.team)
+        members = active_members(prepared.team)
         if roster_state(roster, rules, members) != prepared.fingerprint:
             raise RecordInvalid(
                 {
@@ -229,10 +225,7 @@ def save(prepared: Prepared, solution: Solution, *, actor: Any, seed: int = 0) -
         manual = list(DutyAssignment.objects.filter(duty__roster=roster, is_manual=True))
 
         # Duties: one per rule and date; stale duties go unless a manual assignment holds them.
-        wanted: dict[tuple[int, dt.date], DutyRule] = {}
-        for rule in prepared.rules:
-            for day in adapter.rule_dates(rule, first, last):
-                wanted[(rule.pk, day)] = rule
+        wanted = adapter.wanted_duties(prepared.rules, first, last)
         existing = {(d.rule_id, d.date): d for d in roster.duties.all()}
         held = {a.duty_id for a in manual}
         for key, duty in existing.items():
@@ -240,14 +233,7 @@ def save(prepared: Prepared, solution: Solution, *, actor: Any, seed: int = 0) -
                 duty.delete()
         duties: dict[tuple[int, dt.date], Duty] = {}
         for (rule_pk, day), rule in wanted.items():
-            span = adapter.window(rule, day)
-            values = {
-                "post": rule.post,
-                "start": _aware(span.start),
-                "end": _aware(span.end),
-                "required_count": rule.head_count,
-                "roles": dict(rule.role_minimums or {}),
-            }
+            values = adapter.duty_values(rule, day)
             found = existing.get((rule_pk, day))
             if found is None:
                 found = Duty.objects.create(roster=roster, rule=rule, date=day, **values)

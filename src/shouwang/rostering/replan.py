@@ -241,10 +241,7 @@ def _sync_future_duties(
     """Duties from today on follow the active rules; returns them and the solver-set
     assignments that go with duties no rule asks for any more (manual ones hold a duty)."""
     first, last = adapter.month_bounds(roster.month)
-    wanted: dict[tuple[int, dt.date], DutyRule] = {}
-    for rule in rules:
-        for day in adapter.rule_dates(rule, max(first, today), last):
-            wanted[(rule.pk, day)] = rule
+    wanted = adapter.wanted_duties(rules, max(first, today), last)
     existing = {(d.rule_id, d.date): d for d in roster.duties.filter(date__gte=today)}
     dropped: list[DutyAssignment] = []
     for key, duty in existing.items():
@@ -259,16 +256,8 @@ def _sync_future_duties(
     for (rule_pk, day), rule in wanted.items():
         found = existing.get((rule_pk, day))
         if found is None:
-            span = adapter.window(rule, day)
             found = Duty.objects.create(
-                roster=roster,
-                rule=rule,
-                date=day,
-                post=rule.post,
-                start=timezone.make_aware(span.start, timezone.get_default_timezone()),
-                end=timezone.make_aware(span.end, timezone.get_default_timezone()),
-                required_count=rule.head_count,
-                roles=dict(rule.role_minimums or {}),
+                roster=roster, rule=rule, date=day, **adapter.duty_values(rule, day)
             )
         duties[(rule_pk, day)] = found
     return duties, dropped
@@ -343,14 +332,8 @@ def replan_roster(
         raise RecordInvalid({"reason": [_("Say why a published roster is amended.")]})
     team = roster.team
     first = roster.month
-    rules = list(
-        DutyRule.objects.filter(post__team=team, active=True)
-        .select_related("post")
-        .order_by("-priority", "pk")
-    )
-    members = list(
-        team.members.filter(status=MemberStatus.ACTIVE).prefetch_related("roles").order_by("pk")
-    )
+    rules = planning.active_rules(team)
+    members = planning.active_members(team)
     fingerprint = planning.roster_state(roster, rules, members)
     current = list(
         DutyAssignment.objects.filter(duty__roster=roster).select_related("duty__post", "member")
@@ -405,7 +388,9 @@ def replan_roster(
     # 3. Save under the lock, if nothing changed meanwhile.
     with transaction.atomic():
         roster = Roster.objects.select_for_update().select_related("team").get(pk=roster.pk)
-        now = planning.roster_state(roster, planning._rules(team), planning._members(team))
+        now = planning.roster_state(
+            roster, planning.active_rules(team), planning.active_members(team)
+        )
         if now != fingerprint:
             raise RecordInvalid(
                 {

@@ -282,10 +282,6 @@ def _home_zones(members: list[Any], rules: list[DutyRule]) -> dict[int, str | No
     }
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return timezone.make_aware(value, timezone.get_default_timezone())
-
-
 def generate_draft_roster(
     *,
     actor: Any,
