@@ -313,6 +313,14 @@ class Post(models.Model):
         default=0,
         help_text=_("Members arrive this long before the window (school gates: 20)."),
     )
+    geofence_radius_m = models.PositiveIntegerField(
+        _("check-in radius (m)"),
+        default=300,
+        help_text=_(
+            "Check-ins farther than this from the post's place, route or segment are flagged "
+            "for the leader's review (never refused)."
+        ),
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = ScopedManager()

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "shouwang.rostering",
     "shouwang.calendars",
     "shouwang.notify",
+    "shouwang.patrols",
+    "shouwang.hazards",
 ]
 
 MIDDLEWARE = [

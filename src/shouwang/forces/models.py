@@ -622,6 +622,13 @@ class PlanningPolicy(models.Model):
     weight_fair_nights = _weight_field(_("night duties spread unevenly"))
     weight_fair_weekends = _weight_field(_("weekend duties spread unevenly"))
     weight_fair_holidays = _weight_field(_("holiday duties spread unevenly"))
+    missed_duty_grace_minutes = models.PositiveIntegerField(
+        _("grace before a duty counts as missed (minutes)"),
+        default=120,
+        help_text=_(
+            "A duty with no check-in or no patrol log this long after its end is a missed duty."
+        ),
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = ScopedManager()

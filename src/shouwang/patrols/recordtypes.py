@@ -1,0 +1,1 @@
+"""Record types of field work (registered by the phone-app/office helpers)."""
