@@ -10,3 +10,13 @@ PYTHON=.venv/bin/python
 "$PYTHON" bench/roster/run.py --time-limit 10 --instances 1-3 "$@"
 # County benchmark, short: 3 small townships through Celery workers on Redis (1, then 2).
 "$PYTHON" bench/county/run.py --short
+# Sync benchmark, short: 50 phones × 4 logs with photos (each phone's logs in one batch, as
+# the app sends them) against gunicorn (2 workers) on a throw-away PostgreSQL database, one
+# worker SIGKILLed part-way; exits non-zero if a record the phones were told was saved is lost
+# or stored twice.
+SYNC_DB=$(bash scripts/ci_postgres.sh create)
+sync_status=0
+"$PYTHON" bench/sync/run.py --phones 50 --logs-per-phone 4 --batch 4 --database-url "$SYNC_DB" ||
+    sync_status=$?
+bash scripts/ci_postgres.sh drop "$SYNC_DB"
+[[ $sync_status -eq 0 ]] || exit "$sync_status"

@@ -65,6 +65,8 @@ RECORD_ATTR = {
     "schoolcalendar": "schoolcalendar",
     "trainpassage": "trainpassage",
     "holidayyear": "holidayyear",
+    "hazard": "hazard",
+    "checklist": "checklist",
 }
 
 
@@ -130,6 +132,8 @@ class Side:
     schoolcalendar: Any = None
     trainpassage: Any = None
     holidayyear: Any = None
+    hazard: Any = None
+    checklist: Any = None
     spare_user: Any = None
     rolegrant: Any = None
 
@@ -448,6 +452,34 @@ def _holidayyear(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
     return {"jurisdiction": s.township.pk, "year": 2040 + n, "complete": False, "note": "test"}
 
 
+def _hazard(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {
+        "category": code_item("hazard_category").pk,
+        "jurisdiction": s.village.pk,
+        "description": f"{NAMES[side]}防护网破损{n}",
+        "place": f"{NAMES[side]}K261+{500 + n}",
+        "longitude": BASE_LON[side] + 0.003,
+        "latitude": BASE_LAT[side] + 0.003,
+        "severity": "general",
+        "found_at": "2026-11-20T08:30:00+08:00",
+        "note": "test",
+    }
+
+
+def _checklist(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    return {
+        "name": f"{NAMES[side]}检查清单{n}",
+        "category": "work_safety",
+        "jurisdiction": s.township.pk,
+        "items": [
+            {"code": "ws-01", "text": "安全出口是否畅通", "hint": "逐层查看"},
+            {"code": "ws-02", "text": "灭火器是否有效", "hint": "", "text_en": "Extinguishers"},
+        ],
+        "active": True,
+        "note": "test",
+    }
+
+
 def _memberabsence(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
     # The world's own absence is in 2035; these never overlap it nor each other.
     day = date(2036, 3, 1).toordinal() + 3 * n
@@ -530,6 +562,8 @@ PAYLOAD_BUILDERS = {
     "schoolcalendar": _schoolcalendar,
     "trainpassage": _trainpassage,
     "holidayyear": _holidayyear,
+    "hazard": _hazard,
+    "checklist": _checklist,
 }
 
 # A small, always-valid change per record type (PATCH body) and how to read it back.
@@ -545,6 +579,7 @@ CHANGE_FIELD = {
     "schoolcalendar": ("note", "改过的备注"),
     "trainpassage": ("train_no", "K9999"),
     "holidayyear": ("note", "改过的备注"),
+    "hazard": ("description", "改过的描述"),
 }
 
 
@@ -808,6 +843,17 @@ def build_world() -> World:
         )
         s.holidayyear = calendars.create_holiday_year(
             actor=admin, data=_service_data(_holidayyear(world, s, side, -1))
+        )
+        from shouwang.hazards import services as hazards
+
+        s.hazard = hazards.create_hazard(
+            actor=admin, data=_service_data(_hazard(world, s, side, -1))
+        )
+        from shouwang.patrols import checklists
+
+        # Inactive, so the phone app's list of checklists stays what each test makes.
+        s.checklist = checklists.create_checklist(
+            actor=admin, data={**_service_data(_checklist(world, s, side, -1)), "active": False}
         )
         # The members' side of planning (forces app).
         s.memberabsence = forces.create_absence(

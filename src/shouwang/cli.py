@@ -1,11 +1,12 @@
 """The `shouwang` command line.
 
 shouwang demo         create the database, load the demo township, serve it
-shouwang serve        serve the application (waitress)
+shouwang serve        serve the application (waitress; gunicorn with --workers N)
 shouwang migrate      apply database migrations
 shouwang createadmin  create a system administrator login
 shouwang check        run the system checks (add --deploy for production settings)
 shouwang roster       plan a team's month as a draft roster, printing the solver's progress
+shouwang sweep-missed open missed-duty items (run every 15 minutes; --dry-run lists only)
 shouwang manage …     any Django management command
 """
 
@@ -42,12 +43,36 @@ def cmd_migrate(ns: argparse.Namespace) -> int:
 def cmd_serve(ns: argparse.Namespace) -> int:
     _setup()
     from django.conf import settings
+
+    from shouwang.config import server
+
+    if settings.PRODUCTION:
+        _manage("collectstatic", "--noinput", "--verbosity", "0")
+    workers = int(getattr(ns, "workers", 1) or 1)
+    if workers > 1 and server.multiprocess_available():
+        from django.db import connections
+
+        # Nothing opened here may be shared with the forked workers, and each worker imports
+        # the WSGI application itself (no preload).
+        connections.close_all()
+        print(
+            f"Shouwang serving on http://{ns.host}:{ns.port}/ with gunicorn, {workers} workers"
+            f" × {ns.threads} threads  (Ctrl+C or SIGTERM to stop)",
+            flush=True,
+        )
+        options = server.gunicorn_options(
+            host=ns.host,
+            port=ns.port,
+            workers=workers,
+            threads=ns.threads,
+            access_log=bool(getattr(ns, "access_log", False)),
+        )
+        server.run_gunicorn(options)
+        return 0
     from waitress import serve
 
     from shouwang.config.wsgi import application
 
-    if settings.PRODUCTION:
-        _manage("collectstatic", "--noinput", "--verbosity", "0")
     print(f"Shouwang serving on http://{ns.host}:{ns.port}/  (Ctrl+C to stop)", flush=True)
     serve(application, host=ns.host, port=ns.port, threads=ns.threads, ident="shouwang")
     return 0
@@ -233,6 +258,24 @@ def cmd_roster(ns: argparse.Namespace) -> int:
     return 0 if summary.get("status") in ("optimal", "feasible") else 2
 
 
+def cmd_sweep_missed(ns: argparse.Namespace) -> int:
+    _setup()
+    from shouwang.patrols.attendance import sweep_missed_duties
+
+    result = sweep_missed_duties(dry_run=ns.dry_run)
+    verb = "would open" if result.dry_run else "opened"
+    for finding in result.opened:
+        print(f"  {verb}: {finding.line()}")
+    print(
+        f"Missed-duty sweep{' (dry run, nothing written)' if result.dry_run else ''}: "
+        f"{result.checked} duties past their grace checked, {len(result.opened)} {verb}"
+        + ("" if result.dry_run else f", {result.notified_users} messages sent")
+        + (f", {result.deferred} left for the next run (database busy)" if result.deferred else ""),
+        flush=True,
+    )
+    return 0
+
+
 def cmd_manage(ns: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.config.settings")
     from django.core.management import execute_from_command_line
@@ -251,7 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
     def serve_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--host", default=os.environ.get("SHOUWANG_HOST", "127.0.0.1"))
         p.add_argument("--port", type=int, default=int(os.environ.get("SHOUWANG_PORT", "8000")))
-        p.add_argument("--threads", type=int, default=8)
+        p.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+        p.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("SHOUWANG_WORKERS", "1")),
+            help="worker processes; more than 1 serves with gunicorn (POSIX), 1 with waitress",
+        )
+        p.add_argument(
+            "--access-log", action="store_true", help="log each request (gunicorn workers only)"
+        )
 
     demo = sub.add_parser(
         "demo",
@@ -265,9 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser(
         "serve",
-        help="serve the application with waitress",
-        description="Serve Shouwang over HTTP with the waitress WSGI server. Put a TLS proxy "
-        "in front in production.",
+        help="serve the application (waitress, or gunicorn with --workers N)",
+        description="Serve Shouwang over HTTP: with the waitress WSGI server (one process), or "
+        "with --workers N > 1 with gunicorn (N worker processes under a master that replaces "
+        "any worker that dies; POSIX only). Put a TLS proxy in front in production; see "
+        "docs/operations.md.",
     )
     serve_args(serve)
     serve.set_defaults(func=cmd_serve)
@@ -326,6 +380,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--user", help="plan as this user (default: the first system administrator)"
     )
     roster.set_defaults(func=cmd_roster)
+
+    sweep = sub.add_parser(
+        "sweep-missed",
+        help="open missed-duty items for duties that passed without a check-in or a log",
+        description="Look at the duties of published rosters that ended in the last 35 days: "
+        "a duty whose end plus the team's grace period has passed, with members assigned and "
+        "no check-in or no handed-in patrol log, gets one missed-duty item, and the team "
+        "leader and the township office are told once. Safe to run often and concurrently; "
+        "run it every 15 minutes from cron or a systemd timer when there is no Celery beat.",
+    )
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="list what would be opened; write nothing"
+    )
+    sweep.set_defaults(func=cmd_sweep_missed)
 
     manage = sub.add_parser("manage", help="run any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)

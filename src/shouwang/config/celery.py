@@ -18,4 +18,11 @@ app = Celery("shouwang")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Periodic work (`celery -A shouwang.config.celery beat`). Without a broker, run the same
+# sweep from cron or a systemd timer: `shouwang sweep-missed` (docs/field-work.md).
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "patrols-sweep-missed": {"task": "patrols.sweep_missed", "schedule": 15 * 60.0},
+}
+
 __all__ = ["app"]

@@ -159,6 +159,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "media"
+# Field photos from the phone app: largest accepted file (bytes); check-ins faster than this
+# after the member's previous one are flagged for review (never refused).
+SHOUWANG_MAX_PHOTO_BYTES = int(os.environ.get("SHOUWANG_MAX_PHOTO_BYTES", str(8 * 1024 * 1024)))
+SHOUWANG_MAX_SPEED_KMH = float(os.environ.get("SHOUWANG_MAX_SPEED_KMH", "120"))
 
 # Map: tile URL template; empty means no base tiles at all (closed networks).
 # Optional WeCom / DingTalk group-robot webhook that also receives members' notifications.

@@ -388,4 +388,5 @@ api.add_router("/notifications", "shouwang.notify.api.router")
 api.add_router("/", "shouwang.forces.api.router")  # own leave, leave decisions
 api.add_router("/field", "shouwang.patrols.sync_api.router")  # the phone app's sync
 api.add_router("/patrols", "shouwang.patrols.office_api.router")  # logs, review, ledgers
+api.add_router("/patrols", "shouwang.patrols.missed_api.router")  # missed duties, attendance
 api.add_router("/hazard-reports", "shouwang.hazards.api.router")  # report, from a checklist

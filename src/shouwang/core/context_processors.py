@@ -16,6 +16,7 @@ SECTIONS = [
     ("forces", _("Forces")),
     ("areas", _("Areas")),
     ("rostering", _("Duty planning")),
+    ("field", _("Field work")),
     ("setup", _("Setup")),
 ]
 
@@ -23,6 +24,12 @@ SECTIONS = [
 # (section, URL name, label, record type, the action a user needs to see the link).
 SECTION_PAGES: list[tuple[str, str, Any, str, Action]] = [
     ("forces", "forces-leave-requests", _("Leave requests"), "forces.memberabsence", "change"),
+    ("field", "field-app", _("Phone app"), "patrols.patrollog", "add"),
+    ("field", "patrol-log-list", _("Patrol logs"), "patrols.patrollog", "view"),
+    ("field", "patrol-ledger", _("Monthly ledger"), "patrols.patrollog", "view"),
+    ("field", "missed-duty-list", _("Missed duties"), "patrols.missedduty", "view"),
+    ("field", "checkin-review-list", _("Check-ins to review"), "patrols.missedduty", "change"),
+    ("field", "attendance-figures", _("Attendance"), "patrols.missedduty", "view"),
 ]
 
 

@@ -620,6 +620,12 @@ class _Loader:
             result.append((username, Role.objects.get(key=role).name))
         return result
 
+    def field_work(self) -> None:
+        """The standard checklists and two past patrol logs (patrols/demo.py)."""
+        from shouwang.patrols.demo import load_field_work
+
+        load_field_work(self.actor, self.places["township"], self.teams["patrol"], self.routes)
+
 
 def load_demo() -> list[tuple[str, str]]:
     """Build (or find) the demo township; return the (username, role label) of each login."""
@@ -636,4 +642,6 @@ def load_demo() -> list[tuple[str, str]]:
         loader.calendar_records()
         loader.duty_rules()
         loader.planning_side()
-        return loader.logins()
+        logins = loader.logins()
+        loader.field_work()
+        return logins

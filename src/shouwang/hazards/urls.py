@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from shouwang.hazards import views
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "from-checklist/<int:result_pk>/",
+        views.hazard_from_checklist,
+        name="hazard-from-checklist",
+    ),
+]

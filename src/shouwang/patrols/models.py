@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid as uuid_lib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,13 @@ class Checklist(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from shouwang.patrols.checklists import item_errors  # it imports this module
+
+        errors = item_errors(self.items)
+        if errors:
+            raise ValidationError({"items": errors})
 
 
 class LogStatus(models.TextChoices):
@@ -314,6 +322,9 @@ class CheckIn(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    review_accepted = models.BooleanField(
+        _("accepted as presence on site"), null=True, blank=True, editable=False
+    )
 
     objects = ScopedManager()
 
@@ -353,8 +364,10 @@ class TrackBatch(models.Model):
 
 
 def photo_path(instance: FieldPhoto, filename: str) -> str:
-    # Named by the phone's uuid: a repeated upload lands on the same name, never a second file.
-    return f"photos/{instance.uuid.hex[:2]}/{instance.uuid.hex}.jpg"
+    # Named by the phone's uuid (the extension follows the checked content type, not the name
+    # the phone gave): a repeated upload is recognised by the uuid, never stored twice.
+    ext = {"image/png": "png", "image/webp": "webp"}.get(instance.content_type, "jpg")
+    return f"photos/{instance.uuid.hex[:2]}/{instance.uuid.hex}.{ext}"
 
 
 class FieldPhoto(models.Model):
