@@ -80,12 +80,14 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 def cmd_demo(ns: argparse.Namespace) -> int:
     _setup()
-    from shouwang.demo.township import DEMO_PASSWORD, load_demo
+    from shouwang.demo.township import DEMO_PASSWORD, load_demo, publish_current_month
 
     print("Migrating the database…", flush=True)
     _manage("migrate", "--noinput", "--verbosity", "0")
     print("Loading the demo township (栗子乡)…", flush=True)
     logins = load_demo()
+    print("Planning and publishing this month's patrol roster…", flush=True)
+    publish_current_month()
     base = f"http://{ns.host}:{ns.port}"
     print()
     print("Shouwang demo township is ready.")

@@ -14,12 +14,14 @@ left as they are.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import models, transaction
+from django.utils import timezone
 
 from shouwang.areas import services as areas
 from shouwang.areas.models import KeyPlace, Post, Route, Segment, Zone
@@ -645,3 +647,36 @@ def load_demo() -> list[tuple[str, str]]:
         logins = loader.logins()
         loader.field_work()
         return logins
+
+
+def publish_current_month(today: dt.date | None = None) -> Any:
+    """Plan and publish this month's roster of the demo's patrol team, unless it has one.
+
+    Gives the phone app and the field-work pages real duties to show. Runs outside the demo's
+    transaction on purpose: planning solves with no transaction open (rostering/planning.py).
+    """
+    from shouwang.rostering.models import Roster, RosterStatus
+
+    township = Jurisdiction.objects.filter(stat_division_code=data.TOWNSHIP["code"]).first()
+    admin = get_user_model().objects.filter(username=ADMIN_USERNAME).first()
+    team = Team.objects.filter(name=data.TEAMS["patrol"][0], jurisdiction=township).first()
+    if township is None or admin is None or team is None:
+        return None
+    month = (today or timezone.localdate()).replace(day=1)
+    existing = Roster.objects.filter(team=team, month=month).first()
+    if existing is not None:
+        return existing
+    roster = rostering.generate_draft_roster(
+        actor=admin, team=team, month=month, time_limit_s=10, deterministic_time=5
+    )
+    # So that the demo's patrol login has a duty on the phone today, placed by hand like an
+    # office would (a hand placement survives re-planning).
+    today_local = today or timezone.localdate()
+    member = Member.objects.filter(user__username="patrol", teams=team).first()
+    if member is not None and month.month == today_local.month:
+        on_duty = roster.duties.filter(date=today_local, assignments__member=member).exists()
+        tonight = roster.duties.filter(date=today_local).order_by("-start").first()
+        if not on_duty and tonight is not None:
+            rostering.assign_member(actor=admin, duty=tonight, member=member)
+    rostering.transition_roster(roster, RosterStatus.REVIEWED, actor=admin)
+    return rostering.transition_roster(roster, RosterStatus.PUBLISHED, actor=admin)
