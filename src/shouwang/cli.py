@@ -93,6 +93,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     print("Shouwang demo township is ready.")
     print(f"  Pages:     {base}/")
     print(f"  Map:       {base}/map/")
+    print(f"  Phone app: {base}/app/  (sign in as patrol: works offline once opened)")
     print(f"  API docs:  {base}/api/v1/docs")
     print(f"  OpenAPI:   {base}/api/v1/openapi.json")
     print(f"  Logins (password for all: {DEMO_PASSWORD}):")
