@@ -12,22 +12,22 @@ browser test takes a snapshot of the database, each test empties it and loads th
 township through the services, and when the module is done the snapshot is put back exactly
 (same primary keys), so tests that run afterwards find the shared world as they expect.
 
-The fixtures live in this module on purpose, not in tests/e2e/conftest.py: other test modules
-do ``from conftest import …``, and a second conftest.py would shadow tests/conftest.py under
-that module name whenever both directories are named on the command line.
+The fixtures live in the test modules on purpose (built from tests/e2e/browser_support.py), not
+in tests/e2e/conftest.py: other test modules do ``from conftest import …``, and a second
+conftest.py would shadow tests/conftest.py under that module name whenever both directories
+are named on the command line.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import SharedData, chromium, shared_data_fixture
 
 from shouwang.core.models import AuditEvent
 from shouwang.forces.models import Member
@@ -35,82 +35,18 @@ from shouwang.forces.models import Member
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 OFFICE = "office"  # the demo's township office login (乡镇平安办, township_staff)
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-
-
-class SharedData:
-    """A snapshot of the committed test data, restored once the browser tests are done."""
-
-    def __init__(self) -> None:
-        self.snapshot: str | None = None
-
-    def take_once(self) -> None:
-        from django.db import connection
-
-        if self.snapshot is None:
-            self.snapshot = connection.creation.serialize_db_to_string()
-
-    def restore(self) -> None:
-        from django.contrib.contenttypes.models import ContentType
-        from django.core.management import call_command
-        from django.db import connection
-
-        if self.snapshot is None:
-            return
-        # No post_migrate: the snapshot already holds the reference data with its own keys.
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(self.snapshot)
-        ContentType.objects.clear_cache()
 
 
 @pytest.fixture(scope="module")
 def shared_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SharedData]:
-    data = SharedData()
-    yield data
-    with django_db_blocker.unblock():
-        data.restore()
+    yield from shared_data_fixture(django_db_blocker)
 
 
 @pytest.fixture(scope="module")
 def browser(shared_data: SharedData) -> Iterator[Any]:
     """Headless Debian Chromium; depends on `shared_data` so the restore runs after it closes."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("SHOUWANG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread, which makes Django believe it
-    # is called from async code; the test code itself is plain synchronous code. The guard
-    # is switched back on once the browser is closed, for the tests that follow.
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    try:
-        with sync_playwright() as pw:
-            instance = pw.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                yield instance
-            finally:
-                instance.close()
-    finally:
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
+    with chromium() as instance:
+        yield instance
 
 
 @dataclass

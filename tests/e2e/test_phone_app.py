@@ -18,8 +18,8 @@ server refuses, and two edits of one log resolved by the member.
 Same set-up as tests/e2e/test_browser.py (read its docstring): headless Debian Chromium
 (``/usr/bin/chromium``) through Playwright, never a browser download; committed data through
 ``transactional_db``, with a snapshot of the shared test world taken first and put back
-afterwards. The fixtures are copied here rather than imported, so each module keeps its own
-module-scoped snapshot and the restore runs after this module's browser is closed.
+afterwards. The module-scoped fixtures are built here from tests/e2e/browser_support.py, so
+this module restores the world after its own browser has closed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import SharedData, chromium, shared_data_fixture
 from django.utils import timezone
 from PIL import Image
 
@@ -41,18 +42,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PATROL = "patrol"  # the demo's patrol member login (linked to a member of the patrol team)
 LEADER = "leader"  # the demo's team leader of the same team
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 PHONE = {"width": 360, "height": 740}
 NOTE = "消防通道被杂物堵塞"
 PLACE = "栗子村村委会门口"
@@ -63,64 +52,16 @@ CONTRACT_LOG_FIELDS = (
 )  # fmt: skip
 
 
-class SharedData:
-    """A snapshot of the committed test data, restored once the browser tests are done."""
-
-    def __init__(self) -> None:
-        self.snapshot: str | None = None
-
-    def take_once(self) -> None:
-        from django.db import connection
-
-        if self.snapshot is None:
-            self.snapshot = connection.creation.serialize_db_to_string()
-
-    def restore(self) -> None:
-        from django.contrib.contenttypes.models import ContentType
-        from django.core.management import call_command
-        from django.db import connection
-
-        if self.snapshot is None:
-            return
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(self.snapshot)
-        ContentType.objects.clear_cache()
-
-
 @pytest.fixture(scope="module")
 def shared_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SharedData]:
-    data = SharedData()
-    yield data
-    with django_db_blocker.unblock():
-        data.restore()
+    yield from shared_data_fixture(django_db_blocker)
 
 
 @pytest.fixture(scope="module")
 def browser(shared_data: SharedData) -> Iterator[Any]:
     """Headless Debian Chromium; depends on `shared_data` so the restore runs after it closes."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("SHOUWANG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    try:
-        with sync_playwright() as pw:
-            instance = pw.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                yield instance
-            finally:
-                instance.close()
-    finally:
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
+    with chromium() as instance:
+        yield instance
 
 
 @dataclass

@@ -509,9 +509,7 @@ def review_check_in(check_in: CheckIn, *, actor: Any, accepted: bool, note: str)
             raise RecordInvalid(
                 {("note" if k == "review_note" else k): v for k, v in errors.items()}
             ) from exc
-        locked.save(
-            update_fields=["reviewed_by", "reviewed_at", "review_note", "review_accepted"]
-        )
+        locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "review_accepted"])
         after = {**snapshot(locked), "accepted": accepted}
         record_event(
             "patrols.checkin.accepted" if accepted else "patrols.checkin.rejected",

@@ -81,6 +81,21 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+def with_details(qs: QuerySet[PatrolLog]) -> QuerySet[PatrolLog]:
+    """Everything a log page or ledger page shows, in a fixed number of queries."""
+    return qs.select_related(
+        "team", "jurisdiction", "duty__post", "post__key_place", "route", "author", "confirmed_by"
+    ).prefetch_related(
+        "attendance__member",
+        "attendance__substitute_for",
+        "checklist_results__checklist",
+        "check_ins__member",
+        "check_ins__key_place",
+        "photos",
+        "corrections__author",
+    )
+
+
 def ledger_logs(
     actor: Any,
     *,
@@ -96,27 +111,7 @@ def ledger_logs(
         qs = qs.filter(team=team)
     if jurisdiction is not None:
         qs = qs.filter(jurisdiction__path__startswith=jurisdiction.path)
-    return (
-        qs.select_related(
-            "team",
-            "jurisdiction",
-            "duty__post",
-            "post",
-            "route",
-            "author",
-            "confirmed_by",
-        )
-        .prefetch_related(
-            "attendance__member",
-            "attendance__substitute_for",
-            "checklist_results__checklist",
-            "check_ins__member",
-            "check_ins__key_place",
-            "photos",
-            "corrections__author",
-        )
-        .order_by("started_at", "pk")
-    )
+    return with_details(qs).order_by("started_at", "pk")
 
 
 # -- shared wording ----------------------------------------------------------------------------

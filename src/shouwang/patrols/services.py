@@ -128,6 +128,16 @@ def member_of(actor: Any) -> Member | None:
     return Member.objects.filter(user_id=actor.pk).first()
 
 
+def _writing_member(actor: Any) -> Member:
+    """The member a check-in or track is recorded for: the login's own member record."""
+    member = member_of(actor)
+    if member is None:
+        raise RecordInvalid(
+            {NON_FIELD: [_("Your login is not linked to a member; ask the office.")]}
+        )
+    return member
+
+
 # ---- parsing what the phone sent --------------------------------------------------------------
 
 
@@ -1074,11 +1084,7 @@ def record_check_in(*, actor: Any, uuid: Any, data: Mapping[str, Any]) -> SyncOu
                 return SyncOutcome(CONFLICT, server=check_in_server_copy(existing), record=existing)
             if not can(actor, CheckIn, "add"):
                 raise RecordInvalid({NON_FIELD: [_("You may not record check-ins.")]})
-            member = member_of(actor)
-            if member is None:
-                raise RecordInvalid(
-                    {NON_FIELD: [_("Your login is not linked to a member; ask the office.")]}
-                )
+            member = _writing_member(actor)
             _refuse_if_confirmed(log)
             candidate.member = member
             _assess(candidate, log)
@@ -1168,11 +1174,7 @@ def save_track_batch(*, actor: Any, uuid: Any, data: Mapping[str, Any]) -> SyncO
                 )
             if not can(actor, TrackBatch, "add"):
                 raise RecordInvalid({NON_FIELD: [_("You may not upload tracks.")]})
-            member = member_of(actor)
-            if member is None:
-                raise RecordInvalid(
-                    {NON_FIELD: [_("Your login is not linked to a member; ask the office.")]}
-                )
+            member = _writing_member(actor)
             _refuse_if_confirmed(log)
             batch = TrackBatch(uuid=batch_uuid, log=log, member=member, points=points)
             _clean(batch, validate_constraints=False, validate_unique=False)

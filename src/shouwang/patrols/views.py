@@ -133,28 +133,7 @@ def log_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_log(user: Any, pk: int) -> PatrolLog:
     found = get_for(PatrolLog, user, pk, "view")
-    return (
-        PatrolLog.objects.filter(pk=found.pk)
-        .select_related(
-            "team",
-            "jurisdiction",
-            "duty__post",
-            "post__key_place",
-            "route",
-            "author",
-            "confirmed_by",
-        )
-        .prefetch_related(
-            "attendance__member",
-            "attendance__substitute_for",
-            "checklist_results__checklist",
-            "check_ins__member",
-            "check_ins__key_place",
-            "photos",
-            "corrections__author",
-        )
-        .get()
-    )
+    return ledger.with_details(PatrolLog.objects.filter(pk=found.pk)).get()
 
 
 @login_required
