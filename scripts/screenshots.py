@@ -8,7 +8,8 @@ Usage (from the repository root, with the demo loaded and served)::
     .venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:8765
 
 It signs in as the township office login (``office``, the demo password) and writes
-``docs/screenshots/{home,list,detail,map,roster-job,roster,home-phone}.png``. It uses Debian's
+``docs/screenshots/{home,list,detail,map,roster-job,roster,home-phone,patrol-logs,patrol-log,
+app-duties,app-log}.png`` (the phone app as the ``patrol`` login). It uses Debian's
 chromium (``/usr/bin/chromium``) through Playwright and never downloads a browser. Pages are shot at
 1280×800 (phone: 390×844) with a device scale factor of 1 so that each PNG stays small.
 Besides reading pages it plans one draft roster (next month, the patrol team) in the demo.
@@ -155,6 +156,38 @@ def main(argv: list[str] | None = None) -> int:
             phone_page = phone.new_page()
             phone_page.goto(f"{base}/")
             shoot(phone_page, "home-phone.png")
+
+            # Field work, office side: the patrol log list and one log (the demo's confirmed one).
+            page.goto(f"{base}/patrols/logs/")
+            shoot(page, "patrol-logs.png")
+            page.locator("table a[href*='/patrols/logs/']").last.click()
+            page.wait_for_selector("h1")
+            shoot(page, "patrol-log.png", full_page=True)
+
+            # The phone app as the patrol member: duties, then a started duty's log form.
+            member = browser.new_context(
+                viewport=PHONE,
+                device_scale_factor=1,
+                is_mobile=True,
+                has_touch=True,
+                locale=args.language,
+                permissions=["geolocation"],
+                geolocation={"latitude": 29.87, "longitude": 107.72, "accuracy": 18},
+            )
+            member.add_cookies([{"name": "django_language", "value": args.language, "url": base}])
+            app = member.new_page()
+            sign_in(app, base, "patrol", password)
+            app.goto(f"{base}/app/")
+            app.wait_for_selector("html[data-app-ready=yes]")
+            app.wait_for_timeout(1_000)  # today's duties from the server
+            shoot(app, "app-duties.png")
+            start = app.locator("a[data-duty]").first
+            if start.count():
+                start.click()
+                app.wait_for_selector("#start-now")
+                app.click("#start-now")
+                app.wait_for_selector("#attendance")
+                shoot(app, "app-log.png", full_page=True)
         finally:
             browser.close()
     return 0

@@ -35,7 +35,7 @@ def main() -> int:
     admin = get_user_model().objects.get(username="admin")
     team = Team.objects.get(name=TEAM)
     job = planning.submit_plan(
-        actor=admin, team=team, month=dt.date(2026, 11, 1), time_limit_s=float(sys.argv[1])
+        actor=admin, team=team, month=dt.date(2026, 10, 1), time_limit_s=float(sys.argv[1])
     )
     seen: list[tuple[str, int]] = []
     deadline = time.monotonic() + 180

@@ -49,7 +49,7 @@ def site(demo_site: Path, tmp_path: Path) -> Path:
 
 
 def test_roster_plans_the_month_printing_progress_and_summary(site: Path) -> None:
-    result = run_cli("roster", "--team", TEAM, "--month", "2026-11", "--time-limit", "3", site=site)
+    result = run_cli("roster", "--team", TEAM, "--month", "2026-10", "--time-limit", "3", site=site)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     progress = [line for line in lines if "objective" in line and "bound" in line]
@@ -62,7 +62,7 @@ def test_roster_plans_the_month_printing_progress_and_summary(site: Path) -> Non
     # Planning the draft again, naming the team by its number, replaces the solver's part.
     team_pk = re.search(r"\(#(\d+)\)", lines[0]).group(1)  # type: ignore[union-attr]
     again = run_cli(
-        "roster", "--team", team_pk, "--month", "2026-11", "--time-limit", "2", site=site
+        "roster", "--team", team_pk, "--month", "2026-10", "--time-limit", "2", site=site
     )
     assert again.returncode == 0, again.stderr
     assert f"(#{team_pk})" in again.stdout.splitlines()[0]
@@ -72,14 +72,14 @@ def test_roster_refuses_bad_input_clearly(site: Path) -> None:
     bad_month = run_cli("roster", "--team", TEAM, "--month", "2026-13", site=site)
     assert bad_month.returncode == 2 and "not a month" in bad_month.stderr
     bad_limit = run_cli(
-        "roster", "--team", TEAM, "--month", "2026-11", "--time-limit", "0", site=site
+        "roster", "--team", TEAM, "--month", "2026-10", "--time-limit", "0", site=site
     )
     assert bad_limit.returncode == 2 and "not a time limit" in bad_limit.stderr
-    no_team = run_cli("roster", "--team", "没有这个队", "--month", "2026-11", site=site)
+    no_team = run_cli("roster", "--team", "没有这个队", "--month", "2026-10", site=site)
     assert no_team.returncode == 1 and "no team" in no_team.stderr
-    no_user = run_cli("roster", "--team", TEAM, "--month", "2026-11", "--user", "nobody", site=site)
+    no_user = run_cli("roster", "--team", TEAM, "--month", "2026-10", "--user", "nobody", site=site)
     assert no_user.returncode == 1 and "no active user" in no_user.stderr
-    missing = run_cli("roster", "--month", "2026-11", site=site)
+    missing = run_cli("roster", "--month", "2026-10", site=site)
     assert missing.returncode == 2 and "--team" in missing.stderr
 
 
