@@ -13,6 +13,7 @@ SQLite file must hold every acknowledged record exactly once: lost = 0, duplicat
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -242,7 +243,7 @@ class Phone:
         try:
             url = f"{self.base}/api/v1/field/sync"
             status, answer = call("POST", url, token=self.token, body=body)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # refused, reset, cut off mid-answer
             self.failures += 1
             self.note("sync connection error")
             return
@@ -267,7 +268,7 @@ class Phone:
             status, answer = call(
                 "PUT", url, token=self.token, body=body, content_type=content_type
             )
-        except OSError:
+        except (OSError, http.client.HTTPException):
             self.failures += 1
             self.note("photo connection error")
             return

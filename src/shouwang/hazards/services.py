@@ -174,7 +174,8 @@ def report_from_checklist_result(
         # Lock the item, so two clicks at once make one hazard; 404 alike if out of scope.
         get_for(ChecklistResult, actor, result.pk)
         locked = (
-            ChecklistResult.objects.select_for_update()
+            # `of=("self",)`: PostgreSQL cannot lock the nullable side of the outer joins.
+            ChecklistResult.objects.select_for_update(of=("self",))
             .select_related("checklist", "log__post__key_place")
             .get(pk=result.pk)
         )
