@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -81,6 +82,7 @@ def shell(request: HttpRequest) -> HttpResponse:
         "user": request.user.pk,
         "username": request.user.get_username(),
         "language": get_language(),
+        "time_zone": settings.TIME_ZONE,
         "today_url": "/api/v1/field/today",
         "sync_url": "/api/v1/field/sync",
         "photo_url": "/api/v1/field/photos/",

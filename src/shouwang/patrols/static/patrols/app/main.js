@@ -10,7 +10,9 @@ import {
 } from "ui";
 
 const config = JSON.parse(document.getElementById("app-config").textContent);
-setStrings(JSON.parse(document.getElementById("app-strings").textContent), config.language);
+setStrings(
+  JSON.parse(document.getElementById("app-strings").textContent), config.language, config.time_zone,
+);
 
 const RESULTS = ["pass", "fail", "na"];
 const ATTENDANCE = ["present", "late", "absent", "substitute"];

@@ -3,10 +3,14 @@
 
 let STRINGS = {};
 let LANGUAGE = "zh-hans";
+// Duty times are shown in the township's time zone (the server's TIME_ZONE), whatever zone
+// the phone itself is set to.
+let TIME_ZONE;
 
-export function setStrings(strings, language) {
+export function setStrings(strings, language, timeZone) {
   STRINGS = strings || {};
   LANGUAGE = language || LANGUAGE;
+  TIME_ZONE = timeZone || TIME_ZONE;
 }
 
 // The UI string `key`, with {name} placeholders filled from `values`.
@@ -47,14 +51,16 @@ export function fmtTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+  return d.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", timeZone: TIME_ZONE });
 }
 
 export function fmtDay(iso) {
   if (!iso) return "";
   const d = new Date(iso.length === 10 ? `${iso}T00:00:00` : iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleDateString(locale(), { month: "long", day: "numeric", weekday: "short" });
+  return d.toLocaleDateString(locale(), {
+    month: "long", day: "numeric", weekday: "short", timeZone: iso.length === 10 ? undefined : TIME_ZONE,
+  });
 }
 
 export function fmtDateTime(iso) {
@@ -74,9 +80,9 @@ export function nowIso() {
   );
 }
 
+// The calendar date (YYYY-MM-DD) in the township's time zone.
 export function localDate(d = new Date()) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(d);
 }
 
 export function uuid() {
