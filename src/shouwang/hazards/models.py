@@ -8,9 +8,11 @@ from __future__ import annotations
 import uuid as uuid_lib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.geo import position_errors
 from shouwang.core.models import CodeItem, Jurisdiction, code_list_choices
 from shouwang.core.scoping import ScopedManager
 from shouwang.patrols.models import ChecklistResult, FieldPhoto, PatrolLog
@@ -99,3 +101,8 @@ class Hazard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.description[:30]}"
+
+    def clean(self) -> None:
+        errors = position_errors(self.latitude, self.longitude)
+        if errors:
+            raise ValidationError(errors)

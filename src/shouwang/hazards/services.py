@@ -29,10 +29,11 @@ from django.utils.translation import gettext_lazy
 
 from shouwang.core import records
 from shouwang.core.audit import ACTIONS, record_event, snapshot
+from shouwang.core.geo import position_errors
 from shouwang.core.models import CodeItem, Jurisdiction, RoleGrant
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, in_scope, record_type_key, user_grants
-from shouwang.hazards.forms import HazardForm, coordinate_errors
+from shouwang.hazards.forms import HazardForm
 from shouwang.hazards.models import Hazard, HazardSeverity, HazardSource
 from shouwang.patrols.models import ChecklistCategory, ChecklistResult, FieldPhoto, PatrolLog
 
@@ -401,7 +402,7 @@ def _validated(
     longitude = _coordinate(data.get("longitude"), "longitude", refuse)
     latitude = _coordinate(data.get("latitude"), "latitude", refuse)
     if "longitude" not in errors and "latitude" not in errors:
-        for field, messages in coordinate_errors(longitude, latitude).items():
+        for field, messages in position_errors(latitude, longitude).items():
             for message in messages:
                 refuse(field, message)
 
