@@ -298,20 +298,11 @@ server.run_gunicorn(opts)
 """
 
 
-def worker_pids(master: int) -> list[int]:
-    """Live child processes of `master` (the gunicorn workers), read from /proc."""
-    pids: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == master and state not in ("Z", "X"):
-            pids.add(int(entry.name))
-    return sorted(pids)
+def worker_pids(master: int) -> set[int]:
+    sys.path.insert(0, str(SRC))
+    from shouwang.config.server import worker_pids as pids_of
+
+    return pids_of(master)
 
 
 class Server:
@@ -576,7 +567,7 @@ async def killer(stats: Stats, server: Server, at: float) -> None:
     threshold = max(1, int(stats.total_logs * at))
     while len(stats.acked_logs) < threshold:
         await asyncio.sleep(0.02)
-    pids = worker_pids(server.proc.pid)
+    pids = sorted(worker_pids(server.proc.pid))
     if not pids:
         stats.kill["error"] = "no worker found to kill"
         return

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from shouwang.config.server import gunicorn_options
+from shouwang.config.server import gunicorn_options, worker_pids
 
 pytestmark = pytest.mark.slow
 
@@ -51,22 +51,6 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> int:
         except OSError:
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {timeout:g} s")
-
-
-def worker_pids(master: int) -> set[int]:
-    """Live child processes of `master` (the gunicorn workers), read from /proc."""
-    pids: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == master and state not in ("Z", "X"):
-            pids.add(int(entry.name))
-    return pids
 
 
 def wait_workers(master: int, count: int, timeout: float = 30) -> set[int]:

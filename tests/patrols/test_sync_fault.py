@@ -37,6 +37,8 @@ from typing import Any
 
 import pytest
 
+from shouwang.config.server import worker_pids
+
 pytestmark = pytest.mark.slow
 
 LOGS = 160  # patrol logs, each with one photo
@@ -58,22 +60,6 @@ def free_port() -> int:
 
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "shouwang.cli", *args]
-
-
-def worker_pids(master: int) -> set[int]:
-    """Live child processes of `master` (the gunicorn workers), read from /proc."""
-    pids: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == master and state not in ("Z", "X"):
-            pids.add(int(entry.name))
-    return pids
 
 
 @dataclass

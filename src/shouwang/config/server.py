@@ -82,3 +82,23 @@ def run_gunicorn(options: dict[str, Any]) -> None:
             return application
 
     ShouwangServer().run()
+
+
+def worker_pids(master: int) -> set[int]:
+    """Live child processes of a gunicorn master (its workers), read from /proc (Linux).
+
+    What `ps --ppid` would print, without needing procps; the benchmark and the fault tests use
+    it to kill one worker and to see the master replace it.
+    """
+    pids: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == master and state not in ("Z", "X"):
+            pids.add(int(entry.name))
+    return pids
