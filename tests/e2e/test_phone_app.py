@@ -304,9 +304,13 @@ def test_offline_patrol_syncs_to_one_record(
     checklist = page.locator(f"details.checklist[data-checklist='{checklist_id}']")
     failed = checklist.locator(f".item[data-code='{failed_code}']")
     failed.locator(".seg[data-value='fail']").click()
-    failed = page.locator(
-        f"details.checklist[data-checklist='{checklist_id}'] .item[data-code='{failed_code}']"
+    # Answering redraws the screen: type the note into the redrawn row, not the old one.
+    failed_row = (
+        f"details.checklist[data-checklist='{checklist_id}'] "
+        f".item[data-code='{failed_code}'][data-result=fail]"
     )
+    page.wait_for_selector(failed_row)
+    failed = page.locator(failed_row)
     failed.locator("input.note").fill(NOTE)
     page.wait_for_timeout(600)  # the note is saved after a short pause in typing
 
