@@ -67,6 +67,7 @@ RECORD_ATTR = {
     "holidayyear": "holidayyear",
     "hazard": "hazard",
     "checklist": "checklist",
+    "hazardcategorypolicy": "hazardcategorypolicy",
 }
 
 
@@ -134,6 +135,7 @@ class Side:
     holidayyear: Any = None
     hazard: Any = None
     checklist: Any = None
+    hazardcategorypolicy: Any = None
     spare_user: Any = None
     rolegrant: Any = None
 
@@ -466,6 +468,25 @@ def _hazard(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
     }
 
 
+def _hazardcategorypolicy(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
+    # Unique (jurisdiction, category) per n: the world's own policy (n = -1) is on the grid
+    # (below the world's hazards' village) with the first category; payloads take the next
+    # categories, then the village's and the township's.
+    from shouwang.core.models import CodeItem
+
+    count = CodeItem.objects.filter(code_list__key="hazard_category", is_local=False).count()
+    index = n + 1
+    place = [s.grid, s.village, s.township][(index // count) % 3]
+    return {
+        "jurisdiction": place.pk,
+        "category": code_item("hazard_category", index % count).pk,
+        "default_unit": s.organisation.pk,
+        "time_limit_working_days": 10 + n,
+        "warn_days_before": 2,
+        "public": True,
+    }
+
+
 def _checklist(world: World, s: Side, side: str, n: int) -> dict[str, Any]:
     return {
         "name": f"{NAMES[side]}检查清单{n}",
@@ -564,6 +585,7 @@ PAYLOAD_BUILDERS = {
     "holidayyear": _holidayyear,
     "hazard": _hazard,
     "checklist": _checklist,
+    "hazardcategorypolicy": _hazardcategorypolicy,
 }
 
 # A small, always-valid change per record type (PATCH body) and how to read it back.
@@ -580,6 +602,7 @@ CHANGE_FIELD = {
     "trainpassage": ("train_no", "K9999"),
     "holidayyear": ("note", "改过的备注"),
     "hazard": ("description", "改过的描述"),
+    "hazardcategorypolicy": ("time_limit_working_days", 7),
 }
 
 
@@ -848,6 +871,9 @@ def build_world() -> World:
 
         s.hazard = hazards.create_hazard(
             actor=admin, data=_service_data(_hazard(world, s, side, -1))
+        )
+        s.hazardcategorypolicy = hazards.create_category_policy(
+            actor=admin, data=_service_data(_hazardcategorypolicy(world, s, side, -1))
         )
         from shouwang.patrols import checklists
 

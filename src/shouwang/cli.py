@@ -7,6 +7,7 @@ shouwang createadmin  create a system administrator login
 shouwang check        run the system checks (add --deploy for production settings)
 shouwang roster       plan a team's month as a draft roster, printing the solver's progress
 shouwang sweep-missed open missed-duty items (run every 15 minutes; --dry-run lists only)
+shouwang sweep-hazards warn, supervise and escalate hazards near or past their deadline (daily)
 shouwang manage …     any Django management command
 """
 
@@ -279,6 +280,20 @@ def cmd_sweep_missed(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep_hazards(ns: argparse.Namespace) -> int:
+    _setup()
+    from shouwang.hazards.workflow import sweep_hazard_deadlines
+
+    result = sweep_hazard_deadlines(dry_run=ns.dry_run)
+    print(
+        f"Hazard deadline sweep{' (dry run, nothing written)' if result.dry_run else ''}: "
+        f"{len(result.warned)} yellow warnings, {len(result.supervised)} supervision notices, "
+        f"{len(result.escalated)} escalations",
+        flush=True,
+    )
+    return 0
+
+
 def cmd_manage(ns: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.config.settings")
     from django.core.management import execute_from_command_line
@@ -397,6 +412,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list what would be opened; write nothing"
     )
     sweep.set_defaults(func=cmd_sweep_missed)
+
+    sweep_hazards = sub.add_parser(
+        "sweep-hazards",
+        help="warn, supervise and escalate hazards near or past their deadline",
+        description="Once a day: a yellow warning for hazards within their category's warning "
+        "days of the deadline, a red supervision notice once overdue, and escalation to the "
+        "team leader, the office and the county as the overdue working days grow. Each "
+        "notice is sent once; safe to run again.",
+    )
+    sweep_hazards.add_argument(
+        "--dry-run", action="store_true", help="list what would be sent; write nothing"
+    )
+    sweep_hazards.set_defaults(func=cmd_sweep_hazards)
 
     manage = sub.add_parser("manage", help="run any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)

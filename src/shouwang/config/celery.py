@@ -23,6 +23,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     "patrols-sweep-missed": {"task": "patrols.sweep_missed", "schedule": 15 * 60.0},
+    "hazards-sweep-deadlines": {"task": "hazards.sweep_deadlines", "schedule": 24 * 60 * 60.0},
 }
 
 __all__ = ["app"]

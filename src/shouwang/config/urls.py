@@ -51,6 +51,7 @@ urlpatterns = [
     path("patrols/", include("shouwang.patrols.urls")),
     path("patrols/", include("shouwang.patrols.missed_urls")),
     path("hazards/", include("shouwang.hazards.urls")),
+    path("open311/v2/", include("shouwang.hazards.open311_urls")),  # GeoReport v2 (public)
     path("app/", include("shouwang.patrols.app_urls")),
     path("r/<slug:key>/", views.record_list, name="record-list"),
     path("r/<slug:key>/new/", views.record_create, name="record-create"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from shouwang.core.geo import position_errors
 from shouwang.core.records import RecordForm
-from shouwang.hazards.models import Hazard
+from shouwang.hazards.models import Hazard, HazardCategoryPolicy
 
 
 class HazardForm(RecordForm):
@@ -23,6 +23,7 @@ class HazardForm(RecordForm):
             "latitude",
             "severity",
             "found_at",
+            "about_person",
             "note",
         ]
 
@@ -35,3 +36,18 @@ class HazardForm(RecordForm):
             for message in messages:
                 self.add_error(field, message)
         return cleaned
+
+
+class HazardCategoryPolicyForm(RecordForm):
+    """How a township handles one hazard category (default unit, time limit, public)."""
+
+    class Meta:
+        model = HazardCategoryPolicy
+        fields = [
+            "jurisdiction",
+            "category",
+            "default_unit",
+            "time_limit_working_days",
+            "warn_days_before",
+            "public",
+        ]

@@ -33,8 +33,8 @@ from shouwang.core.geo import position_errors
 from shouwang.core.models import CodeItem, Jurisdiction, RoleGrant
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, in_scope, record_type_key, user_grants
-from shouwang.hazards.forms import HazardForm
-from shouwang.hazards.models import Hazard, HazardSeverity, HazardSource
+from shouwang.hazards.forms import HazardCategoryPolicyForm, HazardForm
+from shouwang.hazards.models import Hazard, HazardCategoryPolicy, HazardSeverity, HazardSource
 from shouwang.patrols.models import ChecklistCategory, ChecklistResult, FieldPhoto, PatrolLog
 
 HAZARD_REPORTED = "hazards.hazard.reported"
@@ -76,6 +76,11 @@ REPORT_KEYS = frozenset(
 _EXTRA_LABELS: dict[str, Any] = {
     "checklist_item": gettext_lazy("checklist item"),
     "photos": gettext_lazy("photos"),
+    "reason": gettext_lazy("reason"),
+    "new_deadline": gettext_lazy("new deadline"),
+    "decision_reason": gettext_lazy("decision reason"),
+    "passed": gettext_lazy("result"),
+    "approve": gettext_lazy("decision"),
 }
 
 
@@ -126,6 +131,26 @@ def update_hazard(hazard: Hazard, *, actor: Any, data: Mapping[str, Any]) -> Haz
 def delete_hazard(hazard: Hazard, *, actor: Any) -> None:
     """Remove a hazard registered by mistake."""
     records.delete_record(hazard, actor=actor)
+
+
+# -- category policies (office) ----------------------------------------------------------------
+
+
+def create_category_policy(*, actor: Any, data: Mapping[str, Any]) -> HazardCategoryPolicy:
+    """Set how a township handles a hazard category (unit, time limit, warning, public)."""
+    return records.create_record(HazardCategoryPolicyForm, actor=actor, data=data)
+
+
+def update_category_policy(
+    policy: HazardCategoryPolicy, *, actor: Any, data: Mapping[str, Any]
+) -> HazardCategoryPolicy:
+    """Change a category policy; deadlines already set stay as they are."""
+    return records.update_record(HazardCategoryPolicyForm, policy, actor=actor, data=data)
+
+
+def delete_category_policy(policy: HazardCategoryPolicy, *, actor: Any) -> None:
+    """Remove a category policy (the ancestors' policy or the defaults apply again)."""
+    records.delete_record(policy, actor=actor)
 
 
 # -- reporting ---------------------------------------------------------------------------------

@@ -12,4 +12,10 @@ urlpatterns: list[URLPattern] = [
         views.hazard_from_checklist,
         name="hazard-from-checklist",
     ),
+    path(
+        "<int:pk>/extensions/<int:extension_pk>/decision/",
+        views.hazard_extension_decision,
+        name="hazard-extension-decision",
+    ),
+    path("<int:pk>/<slug:step>/", views.hazard_transition, name="hazard-transition"),
 ]

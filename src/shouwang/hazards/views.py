@@ -7,17 +7,22 @@ on the patrol log page is the "one step". Either way the item's hazard page foll
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.core.models import CodeItem
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import get_for
-from shouwang.hazards import services
+from shouwang.forces.models import Member, Organisation
+from shouwang.hazards import services, workflow
 from shouwang.hazards.models import Hazard, HazardSeverity
 from shouwang.patrols.models import ChecklistResult
 
@@ -64,3 +69,135 @@ def hazard_from_checklist(request: HttpRequest, result_pk: int) -> HttpResponse:
         "photos": services.offered_photos(result, request.user),
     }
     return render(request, "hazards/from_checklist.html", context)
+
+
+# -- the case workflow ------------------------------------------------------------------------
+
+
+def _date(value: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RecordInvalid({"deadline": [_("Enter a valid date.")]}) from None
+
+
+def _step(request: HttpRequest, hazard: Hazard, step: str) -> Any:
+    post = request.POST
+    actor = request.user
+    if step == "assign":
+        unit = person = None
+        if post.get("responsible_unit"):
+            unit = (
+                Organisation.objects.visible_to(actor)
+                .filter(pk=_num(post["responsible_unit"]))
+                .first()
+            )
+            if unit is None:
+                raise RecordInvalid(
+                    {"responsible_unit": [_("Choose a unit of your jurisdiction.")]}
+                )
+        if post.get("responsible_person"):
+            person = (
+                Member.objects.visible_to(actor).filter(pk=_num(post["responsible_person"])).first()
+            )
+            if person is None:
+                raise RecordInvalid(
+                    {"responsible_person": [_("Choose a member of your jurisdiction.")]}
+                )
+        return workflow.assign_hazard(
+            hazard,
+            actor=actor,
+            responsible_unit=unit,
+            responsible_person=person,
+            deadline=_date(post.get("deadline", "")),
+        )
+    if step == "start":
+        return workflow.start_rectification(hazard, actor=actor)
+    if step == "rectified":
+        return workflow.report_rectified(hazard, actor=actor, note=post.get("note", ""))
+    if step == "verify":
+        return workflow.verify_hazard(
+            hazard, actor=actor, passed=post.get("passed") == "1", reason=post.get("reason", "")
+        )
+    if step == "reject":
+        return workflow.reject_hazard(hazard, actor=actor, reason=post.get("reason", ""))
+    if step == "reopen":
+        unit = None
+        if post.get("responsible_unit"):
+            unit = (
+                Organisation.objects.visible_to(actor)
+                .filter(pk=_num(post["responsible_unit"]))
+                .first()
+            )
+            if unit is None:
+                raise RecordInvalid(
+                    {"responsible_unit": [_("Choose a unit of your jurisdiction.")]}
+                )
+        return workflow.reopen_hazard(
+            hazard, actor=actor, reason=post.get("reason", ""), responsible_unit=unit
+        )
+    if step == "extension":
+        try:
+            new_deadline = _date(post.get("new_deadline", ""))
+        except RecordInvalid:
+            raise RecordInvalid({"new_deadline": [_("Enter a valid date.")]}) from None
+        return workflow.request_extension(
+            hazard, actor=actor, reason=post.get("reason", ""), new_deadline=new_deadline
+        )
+    raise Http404("no such step")
+
+
+def _num(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@login_required
+@require_POST
+def hazard_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """One workflow step from the detail page's buttons; errors come back as messages."""
+    hazard = get_for(Hazard, request.user, pk)
+    try:
+        _step(request, hazard, step)
+    except RecordInvalid as exc:
+        for name, errors in exc.errors.items():
+            label = services.field_label(name)
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+    except PermissionDenied:
+        messages.error(request, _("You may not do this."))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("record-detail", "hazards", hazard.pk)
+
+
+@login_required
+@require_POST
+def hazard_extension_decision(request: HttpRequest, pk: int, extension_pk: int) -> HttpResponse:
+    """The office approves or refuses an extension request."""
+    hazard = get_for(Hazard, request.user, pk)
+    extension = hazard.extensions.filter(pk=extension_pk).first()
+    if extension is None:
+        raise Http404("not found")
+    try:
+        workflow.decide_extension(
+            extension,
+            actor=request.user,
+            approve=request.POST.get("approve") == "1",
+            reason=request.POST.get("reason", ""),
+        )
+    except RecordInvalid as exc:
+        for name, errors in exc.errors.items():
+            label = services.field_label(name)
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+    except PermissionDenied:
+        messages.error(request, _("You may not do this."))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("record-detail", "hazards", hazard.pk)
