@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -243,43 +244,53 @@ def _show_errors(request: HttpRequest, exc: RecordInvalid) -> None:
             messages.error(request, message)
 
 
-@login_required
-@require_POST
-def log_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def _review_step(
+    request: HttpRequest, pk: int, act: Callable[[PatrolLog], object], done: str
+) -> HttpResponse:
+    """Run one review service on a log the user may see; show its refusal or `done`."""
     log = get_for(PatrolLog, request.user, pk, "view")
     try:
-        review.confirm_log(log, actor=request.user)
+        act(log)
     except RecordInvalid as exc:
         _show_errors(request, exc)
     else:
-        messages.success(request, _("The log is confirmed; it can no longer be changed."))
+        messages.success(request, done)
     return redirect("patrol-log-detail", pk=log.pk)
+
+
+@login_required
+@require_POST
+def log_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_step(
+        request,
+        pk,
+        lambda log: review.confirm_log(log, actor=request.user),
+        _("The log is confirmed; it can no longer be changed."),
+    )
 
 
 @login_required
 @require_POST
 def log_return(request: HttpRequest, pk: int) -> HttpResponse:
-    log = get_for(PatrolLog, request.user, pk, "view")
-    try:
-        review.return_log(log, actor=request.user, reason=request.POST.get("reason", ""))
-    except RecordInvalid as exc:
-        _show_errors(request, exc)
-    else:
-        messages.success(request, _("The log was sent back to its author."))
-    return redirect("patrol-log-detail", pk=log.pk)
+    reason = request.POST.get("reason", "")
+    return _review_step(
+        request,
+        pk,
+        lambda log: review.return_log(log, actor=request.user, reason=reason),
+        _("The log was sent back to its author."),
+    )
 
 
 @login_required
 @require_POST
 def log_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    log = get_for(PatrolLog, request.user, pk, "view")
-    try:
-        review.add_correction(log, actor=request.user, text=request.POST.get("text", ""))
-    except RecordInvalid as exc:
-        _show_errors(request, exc)
-    else:
-        messages.success(request, _("The correction was added."))
-    return redirect("patrol-log-detail", pk=log.pk)
+    text = request.POST.get("text", "")
+    return _review_step(
+        request,
+        pk,
+        lambda log: review.add_correction(log, actor=request.user, text=text),
+        _("The correction was added."),
+    )
 
 
 # -- a paper log typed in by the office ---------------------------------------------------------
