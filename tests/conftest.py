@@ -138,9 +138,13 @@ class Side:
     hazardcategorypolicy: Any = None
     spare_user: Any = None
     rolegrant: Any = None
+    # Records added by the world extensions (tests/world_extensions/), by record type key.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def record(self, key: str) -> Any:
         """The world's record of the record type `key` on this side."""
+        if key in self.extra:
+            return self.extra[key]
         attr = RECORD_ATTR.get(key)
         if attr is None:
             pytest.fail(
@@ -606,6 +610,28 @@ CHANGE_FIELD = {
 }
 
 
+# Apps may keep their part of the world in tests/world_extensions/<app>.py: a module with
+# `BUILDERS` and `CHANGE_FIELD` (as above) and `build(world, side, side_name, admin)`, which
+# creates that side's records and stores them in `side.extra[record type key]`.
+def _load_world_extensions() -> list[Any]:
+    import importlib
+    import pkgutil
+
+    import world_extensions
+
+    modules = [
+        importlib.import_module(f"world_extensions.{info.name}")
+        for info in pkgutil.iter_modules(world_extensions.__path__)
+    ]
+    for module in modules:
+        PAYLOAD_BUILDERS.update(module.BUILDERS)
+        CHANGE_FIELD.update(module.CHANGE_FIELD)
+    return modules
+
+
+WORLD_EXTENSIONS = _load_world_extensions()
+
+
 def change_payload(key: str) -> tuple[dict[str, Any], str, Any]:
     """(PATCH body, model attribute to check, expected value) for record type `key`."""
     name, value = CHANGE_FIELD.get(key, ("name", "改过的名称"))
@@ -925,6 +951,8 @@ def build_world() -> World:
         s.spare_user = core.create_user(
             actor=admin, username=f"spare_{side.lower()}", password=PASSWORD
         )
+        for extension in WORLD_EXTENSIONS:
+            extension.build(world, s, side, admin)
         s.rolegrant = core.create_role_grant(
             actor=admin,
             data={

@@ -8,6 +8,10 @@ shouwang check        run the system checks (add --deploy for production setting
 shouwang roster       plan a team's month as a draft roster, printing the solver's progress
 shouwang sweep-missed open missed-duty items (run every 15 minutes; --dry-run lists only)
 shouwang sweep-hazards warn, supervise and escalate hazards near or past their deadline (daily)
+shouwang sweep-cases  the daily deadline sweep of every case kind (hazards, disputes, …)
+shouwang send-notifications  send due group-robot and e-mail messages (retries included)
+shouwang remind-duties       tell members of tomorrow's duties (daily, e.g. 17:00)
+shouwang daily-summary       yesterday's figures to the work groups (daily, e.g. 08:00)
 shouwang manage …     any Django management command
 """
 
@@ -294,6 +298,81 @@ def cmd_sweep_hazards(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _moment(text: str) -> dt.datetime:
+    """--now: an ISO date or date-time (the time zone is applied once Django is set up)."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date or date-time: {text!r} (e.g. 2026-12-06T09:00)"
+        ) from None
+
+
+def cmd_sweep_cases(ns: argparse.Namespace) -> int:
+    _setup()
+    from shouwang.core.cases import run_sweeps, sweep_labels
+
+    now: dt.datetime | None = ns.now
+    if now is not None and now.tzinfo is None:  # without an offset: the township's time
+        from zoneinfo import ZoneInfo
+
+        from django.conf import settings
+
+        now = now.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    labels = sweep_labels()
+    results = run_sweeps(now=now, dry_run=ns.dry_run)
+    suffix = " (dry run, nothing written)" if ns.dry_run else ""
+    for name, counts in results.items():
+        figures = ", ".join(f"{key} {value}" for key, value in counts.items()) or "nothing to do"
+        print(f"{name} ({labels.get(name, name)}){suffix}: {figures}", flush=True)
+    if not results:
+        print("No case sweeps are registered.", flush=True)
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _print_counts(title: str, counts: dict[str, Any]) -> None:
+    figures = ", ".join(f"{key} {value}" for key, value in counts.items())
+    print(f"{title}: {figures}", flush=True)
+
+
+def cmd_send_notifications(ns: argparse.Namespace) -> int:
+    _setup()
+    from shouwang.notify.delivery import send_due_deliveries
+
+    _print_counts("Notifications sent", send_due_deliveries().counts())
+    return 0
+
+
+def cmd_remind_duties(ns: argparse.Namespace) -> int:
+    _setup()
+    from shouwang.notify import delivery
+    from shouwang.notify.digests import remind_tomorrows_duties
+
+    result = remind_tomorrows_duties(ns.today, dry_run=ns.dry_run)
+    _print_counts("Duty reminders", result.counts())
+    # Without a broker the messages go out from a thread of this process: let it finish.
+    delivery.wait_for_sender()
+    return 0
+
+
+def cmd_daily_summary(ns: argparse.Namespace) -> int:
+    _setup()
+    from shouwang.notify import delivery
+    from shouwang.notify.digests import send_daily_summary
+
+    result = send_daily_summary(ns.day, dry_run=ns.dry_run)
+    _print_counts("Daily summary", result.counts())
+    delivery.wait_for_sender()
+    return 0
+
+
 def cmd_manage(ns: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.config.settings")
     from django.core.management import execute_from_command_line
@@ -425,6 +504,56 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list what would be sent; write nothing"
     )
     sweep_hazards.set_defaults(func=cmd_sweep_hazards)
+
+    sweep_cases = sub.add_parser(
+        "sweep-cases",
+        help="the daily deadline sweep of every case kind (hazards, disputes, …)",
+        description="Run the deadline sweep of every case kind (hazards: yellow warnings, red "
+        "supervision notices, escalation; disputes and people of concern as they register), "
+        "printing one line of counts per kind. Each sweep is idempotent: run it once a day "
+        "from cron or a systemd timer when there is no Celery beat; running it again sends "
+        "nothing twice.",
+    )
+    sweep_cases.add_argument(
+        "--dry-run", action="store_true", help="count what would be done; write nothing"
+    )
+    sweep_cases.add_argument(
+        "--now",
+        type=_moment,
+        help="sweep as of this moment (ISO date or date-time, township time when no offset), "
+        "e.g. to catch up after an outage",
+    )
+    sweep_cases.set_defaults(func=cmd_sweep_cases)
+
+    send = sub.add_parser(
+        "send-notifications",
+        help="send due group-robot and e-mail messages",
+        description="Send every due outbound message (WeCom/DingTalk group robots, e-mail), "
+        "retrying failed ones with backoff. Celery beat does this every minute; without a "
+        "broker, run it from cron.",
+    )
+    send.set_defaults(func=cmd_send_notifications)
+
+    remind = sub.add_parser(
+        "remind-duties",
+        help="tell members of tomorrow's duties",
+        description="Each member on a published duty tomorrow gets one message (in-app, and "
+        "e-mail when the login has an address); each team's channels get one list. Running "
+        "it twice sends nothing twice.",
+    )
+    remind.add_argument("--today", type=_day, help="remind as if today were this date")
+    remind.add_argument("--dry-run", action="store_true", help="count only; write nothing")
+    remind.set_defaults(func=cmd_remind_duties)
+
+    summary = sub.add_parser(
+        "daily-summary",
+        help="yesterday's figures to the work groups",
+        description="Patrol logs, missed duties, hazards and disputes of one day, sent once "
+        "to every channel that takes the daily summary.",
+    )
+    summary.add_argument("--day", type=_day, help="the day to sum up (default: yesterday)")
+    summary.add_argument("--dry-run", action="store_true", help="count only; write nothing")
+    summary.set_defaults(func=cmd_daily_summary)
 
     manage = sub.add_parser("manage", help="run any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)

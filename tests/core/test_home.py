@@ -17,8 +17,15 @@ def test_patrol_member_sees_own_team_posts(world: Any, login: Any) -> None:
 
 
 def test_office_sees_recent_changes_in_scope_only(world: Any, login: Any) -> None:
+    from shouwang.core.registry import get
+
+    posts = get("posts")
+    # The latest changes on both sides: only side A's reaches the office's home page.
+    for side, name in (("A", "甲侧刚改名的岗"), ("B", "乙侧刚改名的岗")):
+        posts.update(world.sides[side].post, actor=world.admin, data={"name": name})
     html = login("township_staff").get("/").content.decode()
-    assert str(world.a.member) in html or str(world.a.post) in html
+    assert "甲侧刚改名的岗" in html
+    assert "乙侧刚改名的岗" not in html
     assert str(world.b.member) not in html
 
 

@@ -304,14 +304,16 @@ def test_offline_patrol_syncs_to_one_record(
     checklist = page.locator(f"details.checklist[data-checklist='{checklist_id}']")
     failed = checklist.locator(f".item[data-code='{failed_code}']")
     failed.locator(".seg[data-value='fail']").click()
-    # Answering redraws the screen: type the note into the redrawn row, not the old one.
+    # Answering updates the row in place: a note typed straight away, key by key while the
+    # answer is being saved, keeps its focus and every keystroke.
+    failed.locator("input.note").press_sequentially(NOTE)
     failed_row = (
         f"details.checklist[data-checklist='{checklist_id}'] "
         f".item[data-code='{failed_code}'][data-result=fail]"
     )
     page.wait_for_selector(failed_row)
     failed = page.locator(failed_row)
-    failed.locator("input.note").fill(NOTE)
+    assert failed.locator("input.note").input_value() == NOTE
     page.wait_for_timeout(600)  # the note is saved after a short pause in typing
 
     # A failed item becomes a hazard report in one step.

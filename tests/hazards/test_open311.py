@@ -240,7 +240,7 @@ def test_post_files_a_hazard_once(world: World) -> None:
     assert hazard.jurisdiction == world.a.village
     assert hazard.category.code == "rail_fence_damage"
     assert hazard.place == "K262+100 护网"
-    assert hazard.source == "phone"
+    assert hazard.source == "open311"
 
     # The same filing again (Bearer this time): the same hazard, no duplicate.
     again = client.post(

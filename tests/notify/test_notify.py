@@ -1,5 +1,6 @@
 """Notifications: one inbox row per recipient, the unread count in the header, the inbox
-page and API, and the optional group-robot webhook (tested against a local HTTP server)."""
+page and API, and the global group-robot webhook of the settings (tested against a local
+HTTP server; the outbox itself is tested in test_delivery.py)."""
 
 from __future__ import annotations
 
@@ -85,11 +86,12 @@ def test_anonymous_users_have_no_inbox(client: Any) -> None:
 def test_webhook_sends_after_commit(world: Any, settings: Any, robot: Any) -> None:
     url, received, _status = robot
     settings.SHOUWANG_WEBHOOK_URL = url
+    settings.SHOUWANG_JOBS_EAGER = True  # the sender runs in this thread, after the commit
     with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
         services.notify([world.users["patrol_member"]], kind="test", title="换班已批准", body="好")
         assert received.empty()  # nothing leaves before the commit
     assert len(callbacks) == 1
-    message = received.get(timeout=10)  # sent from a background thread
+    message = received.get(timeout=10)
     assert message["msgtype"] == "text" and "换班已批准" in message["text"]["content"]
 
 

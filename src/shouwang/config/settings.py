@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "shouwang.notify",
     "shouwang.patrols",
     "shouwang.hazards",
+    "shouwang.disputes",
+    "shouwang.concerns",
+    "shouwang.imports",
 ]
 
 MIDDLEWARE = [
@@ -166,10 +169,36 @@ MEDIA_ROOT = DATA_DIR / "media"
 # after the member's previous one are flagged for review (never refused).
 SHOUWANG_MAX_PHOTO_BYTES = int(os.environ.get("SHOUWANG_MAX_PHOTO_BYTES", str(8 * 1024 * 1024)))
 SHOUWANG_MAX_SPEED_KMH = float(os.environ.get("SHOUWANG_MAX_SPEED_KMH", "120"))
+# Hazards: working days overdue per escalation level (team leader, then office, then county).
+SHOUWANG_HAZARD_ESCALATION_STEP_DAYS = int(
+    os.environ.get("SHOUWANG_HAZARD_ESCALATION_STEP_DAYS", "3")
+)
 
-# Map: tile URL template; empty means no base tiles at all (closed networks).
 # Optional WeCom / DingTalk group-robot webhook that also receives members' notifications.
 SHOUWANG_WEBHOOK_URL = os.environ.get("SHOUWANG_WEBHOOK_URL", "")
+# Its DingTalk signing secret (加签, "SEC…"), if the robot uses one.
+SHOUWANG_WEBHOOK_SECRET = os.environ.get("SHOUWANG_WEBHOOK_SECRET", "")
+# Outbound messages (docs/notifications.md): attempts before a delivery is marked failed, and
+# the first wait between attempts (doubling: 1, 2, 4, 8 … minutes by default).
+SHOUWANG_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SHOUWANG_NOTIFY_MAX_ATTEMPTS", "6"))
+SHOUWANG_NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("SHOUWANG_NOTIFY_RETRY_BASE_SECONDS", "60"))
+# E-mail (duty reminders, e-mail channels): an SMTP server, plain, STARTTLS or SSL.
+EMAIL_BACKEND = os.environ.get(
+    "SHOUWANG_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("SHOUWANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SHOUWANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SHOUWANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SHOUWANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("SHOUWANG_EMAIL_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("SHOUWANG_EMAIL_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("SHOUWANG_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("SHOUWANG_EMAIL_FROM", "shouwang@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# People of concern taken off the register are anonymised after this many days.
+SHOUWANG_CONCERN_RETENTION_DAYS = int(os.environ.get("SHOUWANG_CONCERN_RETENTION_DAYS", "1095"))
+
+# Map: tile URL template; empty means no base tiles at all (closed networks).
 MAP_TILE_URL = os.environ.get("SHOUWANG_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("SHOUWANG_MAP_TILE_ATTRIBUTION", "")
 # "wgs84" for TianDiTu/OSM tiles, "gcj02" for AMap/Tencent tiles.

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shouwang.areas import views as area_views
-from shouwang.core import job_views, views
+from shouwang.core import inbox_views, job_views, views
 from shouwang.core.api import api, register_routers
 from shouwang.forces import leave_views
 from shouwang.forces import views as force_views
@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("map/", views.map_page, name="map"),
     path("map/data.json", views.map_data, name="map-data"),
+    path("tasks/", inbox_views.my_tasks, name="my-tasks"),
+    path("tasks/badge/", inbox_views.task_badge, name="my-tasks-badge"),
     path("r/jurisdictions/import/", views.jurisdiction_import, name="jurisdiction-import"),
     path("rostering/generate/", roster_views.roster_generate, name="roster-generate"),
     path("jobs/<int:pk>/", job_views.job_detail, name="job-detail"),
@@ -51,6 +53,9 @@ urlpatterns = [
     path("patrols/", include("shouwang.patrols.urls")),
     path("patrols/", include("shouwang.patrols.missed_urls")),
     path("hazards/", include("shouwang.hazards.urls")),
+    path("disputes/", include("shouwang.disputes.urls")),
+    path("concerns/", include("shouwang.concerns.urls")),
+    path("imports/", include("shouwang.imports.urls")),  # ledger import and export
     path("open311/v2/", include("shouwang.hazards.open311_urls")),  # GeoReport v2 (public)
     path("app/", include("shouwang.patrols.app_urls")),
     path("r/<slug:key>/", views.record_list, name="record-list"),

@@ -390,3 +390,7 @@ api.add_router("/field", "shouwang.patrols.sync_api.router")  # the phone app's 
 api.add_router("/patrols", "shouwang.patrols.office_api.router")  # logs, review, ledgers
 api.add_router("/patrols", "shouwang.patrols.missed_api.router")  # missed duties, attendance
 api.add_router("/hazard-reports", "shouwang.hazards.api.router")  # report, from a checklist
+api.add_router("/tasks", "shouwang.core.inbox_api.router")  # "my tasks" on all cases
+api.add_router("/disputes", "shouwang.disputes.api.router")  # screening, files, mediation
+api.add_router("/concerns", "shouwang.concerns.api.router")  # people of concern, visits
+api.add_router("/imports", "shouwang.imports.api.router")  # ledger imports (Excel)

@@ -17,6 +17,7 @@ SECTIONS = [
     ("areas", _("Areas")),
     ("rostering", _("Duty planning")),
     ("field", _("Field work")),
+    ("cases", _("Cases")),
     ("setup", _("Setup")),
 ]
 
@@ -30,6 +31,13 @@ SECTION_PAGES: list[tuple[str, str, Any, str, Action]] = [
     ("field", "missed-duty-list", _("Missed duties"), "patrols.missedduty", "view"),
     ("field", "checkin-review-list", _("Check-ins to review"), "patrols.missedduty", "change"),
     ("field", "attendance-figures", _("Attendance"), "patrols.missedduty", "view"),
+    ("cases", "concern-list", _("People of concern"), "concerns.personofconcern", "view"),
+    ("cases", "dispute-screening-gaps", _("Screening gaps"), "disputes.screening", "view"),
+    ("cases", "dispute-figures", _("Dispute figures"), "disputes.dispute", "view"),
+    ("cases", "imports-home", _("Ledger import and export"), "hazards.hazard", "view"),
+    ("cases", "my-tasks", _("My tasks"), "hazards.hazard", "view"),
+    ("cases", "map", _("Map of open cases"), "hazards.hazard", "view"),
+    ("setup", "notify-deliveries", _("Message deliveries"), "notify.delivery", "view"),
 ]
 
 

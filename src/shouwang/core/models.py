@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core import crypto, validators
-from shouwang.core.scoping import ACTIONS, ScopedManager, ScopedQuerySet
+from shouwang.core.scoping import ACTIONS, ScopedManager, ScopedQuerySet, is_explicit_only
 
 
 class JurisdictionLevel(models.TextChoices):
@@ -249,7 +249,11 @@ class Role(models.Model):
     def allows(self, record_type: str, action: str) -> bool:
         perms = self.permissions or {}
         app = record_type.split(".")[0]
-        return any(action in perms.get(key, []) for key in (record_type, f"{app}.*", "*"))
+        keys: tuple[str, ...] = (record_type, f"{app}.*", "*")
+        if is_explicit_only(record_type):
+            # Sensitive apps (people of concern): "*" does not cover them; see scoping.
+            keys = keys[:2]
+        return any(action in perms.get(key, []) for key in keys)
 
 
 class RoleGrant(models.Model):

@@ -17,6 +17,38 @@ from django.db.models import Q, QuerySet
 from shouwang.core.audit import register_record_actions
 
 
+@dataclass(frozen=True)
+class ComputedFilter:
+    """A list filter that is no model field (e.g. "overdue": a deadline passed and the case
+    not finished): its label, the values offered, and how a chosen value narrows the list."""
+
+    label: Any
+    apply: Callable[[QuerySet[Any], str], QuerySet[Any]]
+    #: (value, label) offered on the list page; the default offers "yes" only.
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+def flag_filter(label: Any, narrow: Callable[[QuerySet[Any]], QuerySet[Any]]) -> ComputedFilter:
+    """A yes-only computed filter: `?name=1` applies `narrow`, e.g. `lambda qs: qs.overdue()`."""
+
+    def apply(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        return narrow(qs) if value.lower() in ("1", "true", "yes", "on") else qs
+
+    return ComputedFilter(label=label, apply=apply)
+
+
+@dataclass(frozen=True)
+class ListLink:
+    """A button on a record type's list page that another app contributes (e.g. Excel import)."""
+
+    label: Any
+    url: str
+    #: The action on the record type a user needs to see the button.
+    needs: str = "view"
+    #: Pass the list's current filters on (an export of what the list shows).
+    keep_filters: bool = False
+
+
 @dataclass
 class RecordType:
     """How one model is listed, filtered, searched, shown and written."""
@@ -39,6 +71,10 @@ class RecordType:
     extra_labels: dict[str, Any] = field(default_factory=dict)
     # Template fragment rendered below the fields on the detail page (optional).
     detail_extra: str | None = None
+    # Buttons other apps add to the list page (ListLink).
+    list_links: list[ListLink] = field(default_factory=list)
+    # Filters that are no model field, by query parameter name (pages, API and exports).
+    computed_filters: dict[str, ComputedFilter] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -92,6 +128,10 @@ class RecordType:
                 qs = qs.filter(**{name: _int(value)})
             else:
                 qs = qs.filter(**{name: value})
+        for name, computed in self.computed_filters.items():
+            value = params.get(name)
+            if value not in (None, "", []):
+                qs = computed.apply(qs, str(value))
         query = str(params.get("q") or "").strip()
         if query and self.search:
             condition = Q()

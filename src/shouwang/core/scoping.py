@@ -29,6 +29,20 @@ def record_type_key(model: type[models.Model]) -> str:
     return model._meta.label_lower
 
 
+def is_explicit_only(record_type: str) -> bool:
+    """Whether only explicit grants reach this record type (people of concern, …).
+
+    An app declares ``explicit_grants_only = True`` on its AppConfig. Its record types are then
+    covered only by a role that names "<app>.*" or the exact type: neither "*", nor a global
+    role, nor a superuser's flag alone reaches them (an administrator must grant himself a
+    role, and that grant is audited). See docs/permissions.md.
+    """
+    from django.apps import apps
+
+    config = apps.app_configs.get(record_type.split(".")[0])
+    return bool(getattr(config, "explicit_grants_only", False))
+
+
 def user_grants(user: AbstractBaseUser | AnonymousUser | None) -> list[Any]:
     """The user's active role grants, cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -55,20 +69,28 @@ def scope_filter(model: type[models.Model], user: Any, action: Action) -> Q | No
 
     Returns ``None`` when nothing is allowed, ``Q()`` when everything is.
     """
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return Q()
     key = record_type_key(model)
+    if getattr(user, "is_superuser", False) and user.is_active and not is_explicit_only(key):
+        return Q()
     path_lookup: str | None = getattr(model, "scope_path", None)
     team_lookup: str | None = getattr(model, "scope_team", None)
+    # A model may narrow what one grant covers (e.g. a helper sees only the people they help).
+    narrow = getattr(model, "scope_narrow_grant", None)
     combined: Q | None = None
     for grant in user_grants(user):
         if not grant.role.allows(key, action):
             continue
+        extra: Q | None = narrow(grant, user, action) if narrow is not None else Q()
+        if extra is None:
+            continue
         if grant.role.is_global or path_lookup is None:
             # Global roles, and record types that are not jurisdictional (code lists), are
             # not narrowed by place.
-            return Q()
-        q = Q(**{f"{path_lookup}__startswith": grant.jurisdiction.path})
+            if not extra:
+                return Q()
+            combined = extra if combined is None else combined | extra
+            continue
+        q = Q(**{f"{path_lookup}__startswith": grant.jurisdiction.path}) & extra
         if grant.team_id is not None and team_lookup is not None:
             q &= Q(**{team_lookup: grant.team_id})
         combined = q if combined is None else combined | q

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,11 +16,12 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from shouwang.core import cases, registry
 from shouwang.core import home as home_panels
-from shouwang.core import registry
 from shouwang.core.audit import history_for, label_for
 from shouwang.core.auth import client_address, too_many_failures
 from shouwang.core.records import NON_FIELD, RecordInvalid
@@ -59,6 +61,15 @@ def _filter_controls(rt: registry.RecordType, request: HttpRequest) -> list[dict
                 "name": name,
                 "label": field.verbose_name,
                 "options": options,
+                "value": request.GET.get(name, ""),
+            }
+        )
+    for name, computed in rt.computed_filters.items():
+        controls.append(
+            {
+                "name": name,
+                "label": computed.label,
+                "options": list(computed.options) or [("1", _("Yes"))],
                 "value": request.GET.get(name, ""),
             }
         )
@@ -115,6 +126,14 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
             "q": request.GET.get("q", ""),
             "querystring": query.urlencode(),
             "can_add": can(request.user, rt.model, "add"),
+            "list_links": [
+                {
+                    "label": link.label,
+                    "url": link.url + (f"?{query.urlencode()}" if link.keep_filters else ""),
+                }
+                for link in rt.list_links
+                if can(request.user, rt.model, link.needs)  # type: ignore[arg-type]
+            ],
         },
     )
 
@@ -161,6 +180,15 @@ def _readable(field: Any, value: Any) -> Any:
         return str(choices.get(value, value))
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        # Stored as ISO text in UTC: show it in the township's time, to the minute.
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return f"{moment:%Y-%m-%d %H:%M}"
     return value
 
 
@@ -332,11 +360,48 @@ def map_page(request: HttpRequest) -> HttpResponse:
                     "segment": str(_("Segments")),
                     "route": str(_("Patrol routes")),
                     "organisation": str(_("Organisations")),
+                    **{f"case:{name}": label for name, label in cases.layer_labels().items()},
                 },
                 ensure_ascii=False,
             ),
+            "case_layers": [
+                {"name": name, "label": label, "color": _case_color(i)}
+                for i, (name, label) in enumerate(cases.layer_labels().items())
+            ],
+            "overdue_color": OVERDUE_COLOR,
         },
     )
+
+
+#: Open cases on the map: one colour per registered layer; overdue ones are red whatever
+#: their layer.
+CASE_COLORS = ("#ea580c", "#0891b2", "#9333ea", "#65a30d")
+OVERDUE_COLOR = "#b91c1c"
+
+
+def _case_color(index: int) -> str:
+    return CASE_COLORS[index % len(CASE_COLORS)]
+
+
+def _case_features(user: Any) -> list[dict[str, Any]]:
+    """The registered case layers' markers (each layer applies the user's scope)."""
+    colors = {name: _case_color(i) for i, name in enumerate(cases.layer_labels())}
+    overdue_text = str(_("Overdue"))
+    return [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [m.longitude, m.latitude]},
+            "properties": {
+                "layer": f"case:{m.layer}",
+                "name": m.title,
+                "kind": f"{m.status} · {overdue_text}" if m.overdue else m.status,
+                "url": m.url,
+                "overdue": m.overdue,
+                "color": OVERDUE_COLOR if m.overdue else colors.get(m.layer, CASE_COLORS[0]),
+            },
+        }
+        for m in cases.markers_for(user)
+    ]
 
 
 def _feature(geometry: Any, layer: str, obj: Any, rt_key: str, kind: str = "") -> dict[str, Any]:
@@ -391,6 +456,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
             )
             for p in points.exclude(longitude=None).exclude(latitude=None)
         ]
+    features += _case_features(user)
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 

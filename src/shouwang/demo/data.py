@@ -483,7 +483,12 @@ LOGINS: list[tuple[str, str, str, str | None, str]] = [
     ("leader", "team_leader", "township", "patrol", "duty1"),
     ("patrol", "patrol_member", "township", "patrol", "auxiliary1"),
     ("grid", "grid_worker", "lizi_community", None, "grid_lizi_community_1"),
+    ("concerns", "concern_officer", "township", None, "@concerns"),
     ("auditor", "auditor", "township", None, "@auditor"),
 ]
-OTHER_NAMES = {"@county": "谭志刚（县委政法委）", "@auditor": "冉秀英（乡纪委）"}
+OTHER_NAMES = {
+    "@county": "谭志刚（县委政法委）",
+    "@concerns": "秦晓梅（乡综治中心）",
+    "@auditor": "冉秀英（乡纪委）",
+}
 # fmt: on

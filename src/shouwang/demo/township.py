@@ -628,6 +628,14 @@ class _Loader:
 
         load_field_work(self.actor, self.places["township"], self.teams["patrol"], self.routes)
 
+    def cases(self) -> None:
+        """Dispute files and people of concern (disputes/demo.py, concerns/demo.py)."""
+        from shouwang.concerns.demo import load_demo_people
+        from shouwang.disputes.demo import load_demo_disputes
+
+        load_demo_disputes(self.actor, self.places["township"])
+        load_demo_people(self.actor, self.places["township"])
+
 
 def load_demo() -> list[tuple[str, str]]:
     """Build (or find) the demo township; return the (username, role label) of each login."""
@@ -646,6 +654,7 @@ def load_demo() -> list[tuple[str, str]]:
         loader.planning_side()
         logins = loader.logins()
         loader.field_work()
+        loader.cases()
         return logins
 
 

@@ -139,6 +139,10 @@ def report(request: HttpRequest, payload: ReportIn) -> Any:
     data = payload.dict(exclude_unset=True)
     record_id = data.pop("uuid", None)
     source = data.pop("source", None) or HazardSource.PHONE
+    if source == HazardSource.OPEN311:  # only the GeoReport endpoint files Open311 reports
+        return Status(
+            422, error_body(RecordInvalid({"source": [_("Unknown source of the report.")]}))
+        )
     try:
         hazard, created = services.report_hazard(
             actor=request.user, uuid=record_id, data=data, source=source

@@ -8,4 +8,9 @@ class HazardsConfig(AppConfig):
     verbose_name = _("Hazards")
 
     def ready(self) -> None:
-        from shouwang.hazards import recordtypes  # noqa: F401  (registers record types)
+        from shouwang.core import cases as case_registry
+        from shouwang.hazards import cases, recordtypes  # noqa: F401  (registers record types)
+
+        case_registry.register_inbox("hazards", cases.hazard_tasks)
+        case_registry.register_map_layer(cases.LAYER, cases.LAYER_LABEL, cases.hazard_markers)
+        case_registry.register_sweep("hazards", cases.SWEEP_LABEL, cases.hazard_sweep)

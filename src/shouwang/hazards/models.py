@@ -27,6 +27,7 @@ class HazardSource(models.TextChoices):
     CHECKLIST = "checklist", _("Checklist item")
     PHONE = "phone", _("Phone report")
     OFFICE = "office", _("Office")
+    OPEN311 = "open311", _("Open311 (civic tools)")
 
 
 class HazardSeverity(models.TextChoices):

@@ -455,7 +455,7 @@ def _post_request(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             hazard, created = report_hazard(
-                actor=actor, uuid=key, data=data, source=HazardSource.PHONE
+                actor=actor, uuid=key, data=data, source=HazardSource.OPEN311
             )
             if created and not PublicRule().hazard(hazard):
                 # The category is not public where the hazard lies: not offered here.

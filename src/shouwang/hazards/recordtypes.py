@@ -1,30 +1,22 @@
 """Record types of the hazard register."""
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.registry import RecordType, register
+from shouwang.core.registry import RecordType, flag_filter, register
 from shouwang.hazards import services
 from shouwang.hazards.forms import HazardCategoryPolicyForm, HazardForm
 from shouwang.hazards.models import Hazard, HazardCategoryPolicy
 
 
-class HazardRecordType(RecordType):
-    """The hazard register also filters on `overdue=1` (deadline passed, not closed/rejected)
-    for pages, API and exports alike."""
-
-    def filter_queryset(self, qs: QuerySet[Any], params: Mapping[str, Any]) -> QuerySet[Any]:
-        qs = super().filter_queryset(qs, params)
-        if str(params.get("overdue") or "").lower() in ("1", "true", "yes", "on"):
-            qs = qs.overdue()  # type: ignore[attr-defined]
-        return qs
+def _overdue(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs.overdue()  # type: ignore[attr-defined, no-any-return]
 
 
 register(
-    HazardRecordType(
+    RecordType(
         model=Hazard,
         form=HazardForm,
         create=services.create_hazard,
@@ -43,6 +35,8 @@ register(
             "found_at",
         ],
         filters=["category", "jurisdiction", "severity", "source", "status"],
+        # `overdue=1`: deadline passed, not closed or rejected (pages, API and exports alike).
+        computed_filters={"overdue": flag_filter(_("overdue"), _overdue)},
         search=["description", "place"],
         detail_fields=[
             "category",

@@ -647,6 +647,7 @@ def _tell_office(hazard: Hazard, actor: Any) -> None:
             title=title,
             body=body,
             link=reverse("record-detail", args=["hazards", hazard_pk]),
+            jurisdiction=fresh.jurisdiction,
         )
 
     transaction.on_commit(send, robust=True)

@@ -1,8 +1,10 @@
 """Scheduled work of the hazard register: the daily deadline sweep (``hazards.sweep_deadlines``).
 
-With a broker, Celery beat sends the task once a day (shouwang.config.celery); without one,
-cron or a systemd timer runs ``shouwang sweep-hazards`` instead. The sweep is idempotent:
-each warning, supervision notice and escalation level is sent once.
+Celery beat runs it once a day as part of the case sweep ``cases.sweep``
+(shouwang.core.case_tasks, scheduled in shouwang.config.celery), so this task is not scheduled
+on its own; it can still be sent by hand. Without a broker, cron or a systemd timer runs
+``shouwang sweep-cases`` (or ``shouwang sweep-hazards``). The sweep is idempotent: each
+warning, supervision notice and escalation level is sent once.
 """
 
 from __future__ import annotations

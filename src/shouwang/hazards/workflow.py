@@ -9,10 +9,19 @@ the commit. An illegal step raises `RecordInvalid` on "status" and changes nothi
 Who may do what (checked here, on top of the scope of the "change" grant):
 * the office (township staff covering the hazard, or a system administrator) assigns, rejects,
   reopens and decides extensions;
-* the responsible person's own login, a team leader or the office starts the rectification,
-  reports it done and asks for an extension;
-* the office or a team leader verifies — never the person who reported the rectification;
+* the responsible person's own login, a team leader of the team concerned or the office starts
+  the rectification, reports it done and asks for an extension;
+* the office or a team leader of the team concerned verifies — never the person who reported
+  the rectification;
 * patrol members only report hazards (services.report_hazard).
+
+The team concerned (`team_hazards_q`, `team_concerned`): a hazard carries no team of its own,
+so a team leader whose grant names a team acts on a hazard only when
+1. it came from a patrol log of that team; else
+2. its responsible person is a member of that team; else (no log, and a responsible person
+   in no team or none yet)
+3. it lies in the team's home jurisdiction (the village or township the team belongs to).
+A team leader grant without a team covers the grant's whole jurisdiction, as before.
 """
 
 from __future__ import annotations
@@ -22,8 +31,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +45,7 @@ from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.models import Jurisdiction, RoleGrant
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import get_for, user_grants
-from shouwang.forces.models import Member, Organisation
+from shouwang.forces.models import Member, Organisation, Team
 from shouwang.hazards.models import (
     FINISHED_STATUSES,
     EscalationLevel,
@@ -85,8 +96,16 @@ def code(verb: str) -> str:
 #: Time limit when no policy covers a category.
 DEFAULT_TIME_LIMIT = 10
 DEFAULT_WARN_DAYS = 2
-#: Working days overdue per escalation level (team leader, then office, then county).
+#: Working days overdue per escalation level (team leader, then office, then county), when
+#: settings.SHOUWANG_HAZARD_ESCALATION_STEP_DAYS is not set.
 ESCALATION_STEP_WORKING_DAYS = 3
+
+
+def escalation_step_days() -> int:
+    """The escalation step from the settings, read at call time (at least one working day)."""
+    value = getattr(settings, "SHOUWANG_HAZARD_ESCALATION_STEP_DAYS", ESCALATION_STEP_WORKING_DAYS)
+    return max(1, int(value))
+
 
 OFFICE_ROLE = "township_staff"
 LEADER_ROLE = "team_leader"
@@ -105,16 +124,70 @@ def _covers(grant: Any, hazard: Hazard) -> bool:
     return bool(hazard.jurisdiction.path.startswith(grant.jurisdiction.path))
 
 
+def team_concerned(team: Team, hazard: Hazard) -> bool:
+    """Whether `team` is the team concerned by the hazard (module docstring); the same rule as
+    `team_hazards_q`, for one hazard."""
+    if hazard.log_id is not None:
+        return bool(hazard.log is not None and hazard.log.team_id == team.pk)
+    person = hazard.responsible_person
+    if person is not None:
+        team_ids = set(person.teams.values_list("pk", flat=True))
+        if team_ids:
+            return team.pk in team_ids
+    return bool(hazard.jurisdiction.path.startswith(team.jurisdiction.path))
+
+
+def team_hazards_q(team: Team) -> Q:
+    """The hazards `team` is concerned by, as a filter (no join that repeats rows)."""
+    in_team = Member.objects.filter(teams=team).values("pk")
+    in_any_team = Member.objects.filter(teams__isnull=False).values("pk")
+    return (
+        Q(log__team=team)
+        | Q(log=None, responsible_person__in=in_team)
+        | (
+            Q(log=None, jurisdiction__path__startswith=team.jurisdiction.path)
+            & (Q(responsible_person=None) | ~Q(responsible_person__in=in_any_team))
+        )
+    )
+
+
+def _grant_covers(grant: Any, hazard: Hazard) -> bool:
+    if not _covers(grant, hazard):
+        return False
+    if grant.role.key == LEADER_ROLE and grant.team_id is not None:
+        return team_concerned(grant.team, hazard)
+    return True
+
+
 def holds_role(user: Any, hazard: Hazard, *roles: str) -> bool:
-    """Whether the user holds one of `roles` at the hazard's jurisdiction or above it."""
+    """Whether the user holds one of `roles` at the hazard's jurisdiction or above it (a team
+    leader's grant naming a team: only for hazards of the team concerned)."""
     if getattr(user, "is_superuser", False):
         return True
     for grant in user_grants(user):
         if getattr(grant.role, "is_global", False):
             return True
-        if grant.role.key in roles and _covers(grant, hazard):
+        if grant.role.key in roles and _grant_covers(grant, hazard):
             return True
     return False
+
+
+def role_q(user: Any, *roles: str) -> Q | None:
+    """`holds_role` as a hazard filter: None when the user holds none of `roles`, Q() when
+    they cover everything (mind that `Q() | x` is `x`: see hazards.cases._or_nothing)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    combined: Q | None = None
+    for grant in user_grants(user):
+        if getattr(grant.role, "is_global", False):
+            return Q()
+        if grant.role.key not in roles:
+            continue
+        q = Q(jurisdiction__path__startswith=grant.jurisdiction.path)
+        if grant.role.key == LEADER_ROLE and grant.team_id is not None:
+            q &= team_hazards_q(grant.team)
+        combined = q if combined is None else combined | q
+    return combined
 
 
 def is_office(user: Any, hazard: Hazard) -> bool:
@@ -271,7 +344,14 @@ def _tell_on_commit(hazard: Hazard, verb: str, users: Iterable[Any], actor: Any)
     def send() -> None:
         from shouwang.notify.services import notify
 
-        notify(recipients, kind=f"hazards.{verb}", title=title, body=body, link=link)
+        notify(
+            recipients,
+            kind=f"hazards.{verb}",
+            title=title,
+            body=body,
+            link=link,
+            jurisdiction=hazard.jurisdiction,
+        )
 
     transaction.on_commit(send, robust=True)
 
@@ -283,6 +363,16 @@ def users_with_role(jurisdiction: Jurisdiction, role: str) -> list[Any]:
         role__key=role, jurisdiction_id__in=places, user__is_active=True
     ).select_related("user")
     return [g.user for g in grants]
+
+
+def leaders_for(hazard: Hazard) -> list[Any]:
+    """Active team leaders told about the hazard: those whose grant covers it and names no
+    team or the team concerned (module docstring)."""
+    places = [j.pk for j in hazard.jurisdiction.ancestors()] or [hazard.jurisdiction.pk]
+    grants = RoleGrant.objects.filter(
+        role__key=LEADER_ROLE, jurisdiction_id__in=places, user__is_active=True
+    ).select_related("user", "team__jurisdiction")
+    return [g.user for g in grants if g.team is None or team_concerned(g.team, hazard)]
 
 
 def _person_user(hazard: Hazard) -> Any:
@@ -333,7 +423,7 @@ def assign_hazard(
         actor=actor,
         permitted=is_office,
         change=change,
-        tell=lambda h: [_person_user(h), *users_with_role(h.jurisdiction, LEADER_ROLE)],
+        tell=lambda h: [_person_user(h), *leaders_for(h)],
     )
 
 
@@ -382,7 +472,7 @@ def report_rectified(
         reason=_text(note),
         tell=lambda h: [
             *users_with_role(h.jurisdiction, OFFICE_ROLE),
-            *users_with_role(h.jurisdiction, LEADER_ROLE),
+            *leaders_for(h),
         ],
     )
 
@@ -544,11 +634,19 @@ def decide_extension(
             .select_related("jurisdiction", "category", "responsible_person")
             .get(pk=extension.hazard_id)
         )
+        # Both rows are locked and re-read: another office worker may have decided the
+        # request, or the hazard may have been closed or rejected, since the page was shown.
         locked = HazardExtension.objects.select_for_update().get(pk=extension.pk)
         if locked.status != ExtensionStatus.REQUESTED:
             raise _refuse("status", _("This extension request is already decided."))
         if not is_office(actor, hazard):
             raise PermissionDenied
+        if approve and hazard.status not in (S.ASSIGNED, S.RECTIFYING):
+            raise _refuse(
+                "status",
+                _("A hazard that is “%(status)s” cannot get a new deadline.")
+                % {"status": hazard.get_status_display()},
+            )
         before = snapshot(hazard)
         locked.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
         locked.decided_by = actor
@@ -610,11 +708,13 @@ def working_days_overdue(provider: HolidayProvider, deadline: dt.date, today: dt
 def sweep_hazard_deadlines(*, now: dt.datetime | None = None, dry_run: bool = False) -> SweepResult:
     """Daily: yellow warning within `warn_days_before` working days of the deadline (once),
     red supervision notice once overdue (once), and escalation one level per
-    ESCALATION_STEP_WORKING_DAYS working days overdue (team leader → office → county).
+    settings.SHOUWANG_HAZARD_ESCALATION_STEP_DAYS working days overdue (team leader → office
+    → county).
     Idempotent; each hazard is locked and re-checked in its own transaction."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = SweepResult(dry_run=dry_run)
+    step = escalation_step_days()
     providers: dict[str, HolidayProvider] = {}
     candidates = (
         Hazard.objects.exclude(status__in=FINISHED_STATUSES)
@@ -633,7 +733,7 @@ def sweep_hazard_deadlines(*, now: dt.datetime | None = None, dry_run: bool = Fa
             path = hazard.jurisdiction.path
             if path not in providers:
                 providers[path] = holidays_for_jurisdiction(hazard.jurisdiction)
-            _sweep_one(hazard, providers[path], now, today, dry_run, result)
+            _sweep_one(hazard, providers[path], now, today, dry_run, result, step)
     return result
 
 
@@ -644,6 +744,7 @@ def _sweep_one(
     today: dt.date,
     dry_run: bool,
     result: SweepResult,
+    step: int = ESCALATION_STEP_WORKING_DAYS,
 ) -> None:
     assert hazard.deadline is not None
     policy = policy_for(hazard)
@@ -679,14 +780,18 @@ def _sweep_one(
                     None,
                 )
         overdue = working_days_overdue(provider, hazard.deadline, today)
-        target = min(EscalationLevel.COUNTY, overdue // ESCALATION_STEP_WORKING_DAYS)
+        target = min(EscalationLevel.COUNTY, overdue // step)
         if target > hazard.escalation_level:
             result.escalated.append((hazard.pk, int(target)))
             if not dry_run:
                 recipients: list[Any] = []
                 for level in range(hazard.escalation_level + 1, target + 1):
                     role = ESCALATION_ROLES[EscalationLevel(level)]
-                    recipients += users_with_role(hazard.jurisdiction, role)
+                    recipients += (
+                        leaders_for(hazard)
+                        if role == LEADER_ROLE
+                        else users_with_role(hazard.jurisdiction, role)
+                    )
                 hazard.escalation_level = int(target)
                 changed.append("escalation_level")
                 record_event(

@@ -409,11 +409,25 @@ def _tell_leader_and_office(item: MissedDuty) -> int:
 
 
 def _broadcast_summary(result: SweepResult) -> None:
+    """One message per team's jurisdiction, to the channels of that place (and the global one)."""
     from shouwang.notify.services import broadcast
 
-    with translation.override(settings.LANGUAGE_CODE):
-        lines = [_("Missed duties found: %(n)d") % {"n": len(result.opened)}]
-    broadcast("\n".join([*lines, *(f.line() for f in result.opened[:20])]))
+    by_team: dict[int, list[MissedFinding]] = {}
+    for finding in result.opened:
+        by_team.setdefault(finding.team_id, []).append(finding)
+    places = dict(Team.objects.filter(pk__in=by_team).values_list("pk", "jurisdiction_id"))
+    by_place: dict[int | None, list[MissedFinding]] = {}
+    for team_id, findings in by_team.items():
+        by_place.setdefault(places.get(team_id), []).extend(findings)
+    jurisdictions = Jurisdiction.objects.in_bulk([pk for pk in by_place if pk is not None])
+    for place_id, findings in by_place.items():
+        with translation.override(settings.LANGUAGE_CODE):
+            lines = [_("Missed duties found: %(n)d") % {"n": len(findings)}]
+        broadcast(
+            "\n".join([*lines, *(f.line() for f in findings[:20])]),
+            kind="patrols.missed_duty",
+            jurisdiction=jurisdictions.get(place_id) if place_id is not None else None,
+        )
 
 
 # -- closing a missed duty -------------------------------------------------------------------

@@ -192,10 +192,16 @@ def my_duties_path() -> str:
 
 
 def _notify_members(
-    member_lines: Mapping[int, list[str]], *, kind: str, title: str, group: str
+    member_lines: Mapping[int, list[str]],
+    *,
+    kind: str,
+    title: str,
+    group: str,
+    jurisdiction: Any = None,
 ) -> None:
     """One notification per member (with a login) listing that member's own changes; the
-    group robot, if any, gets the title once (no member's duties in a group chat)."""
+    channels of the team's jurisdiction that take roster news (and the global group robot)
+    get the title once (no member's duties in a group chat)."""
     users = {
         m.pk: m.user
         for m in Member.objects.filter(
@@ -214,7 +220,7 @@ def _notify_members(
                 outbound=False,
             )
     if member_lines:
-        notify.broadcast(group)
+        notify.broadcast(group, kind=kind, jurisdiction=jurisdiction)
 
 
 def notify_published(roster: Roster) -> None:
@@ -232,6 +238,7 @@ def notify_published(roster: Roster) -> None:
         kind="roster.published",
         title=_("Your duties for %(month)s are published") % {"month": f"{roster.month:%Y-%m}"},
         group=_("The roster %(roster)s is published.") % {"roster": roster},
+        jurisdiction=roster.team.jurisdiction,
     )
 
 
@@ -452,6 +459,7 @@ def replan_roster(
             title=_("Your duties for %(month)s have changed") % {"month": f"{roster.month:%Y-%m}"},
             group=_("The roster %(roster)s has changed; the members concerned were told.")
             % {"roster": roster},
+            jurisdiction=roster.team.jurisdiction,
         )
         return roster
 
@@ -553,6 +561,7 @@ def request_swap(
                 title=_("%(name)s asks you to swap a duty") % {"name": requester.name},
                 body=_swap_text(swap),
                 link=my_duties_path(),
+                jurisdiction=swap.roster.team.jurisdiction,
             )
         return swap
 
@@ -710,7 +719,14 @@ def decide_swap(
         ]
         title = _("Your duty swap was approved") if approve else _("Your duty swap was rejected")
         body = _swap_text(swap) + (f"\n{reason}" if reason else "")
-        notify.notify(users, kind="swap.decided", title=title, body=body, link=my_duties_path())
+        notify.notify(
+            users,
+            kind="swap.decided",
+            title=title,
+            body=body,
+            link=my_duties_path(),
+            jurisdiction=roster.team.jurisdiction,
+        )
         return swap
 
 

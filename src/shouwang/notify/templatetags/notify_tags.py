@@ -1,4 +1,5 @@
-"""`{% unread_notifications as n %}`: the signed-in user's unread count, for the header."""
+"""Header counts: `{% unread_notifications as n %}` (the signed-in user's unread messages) and
+`{% failed_deliveries as n %}` (outbound messages that finally failed, in the user's scope)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from shouwang.notify.services import unread_count
+from shouwang.notify.services import failed_count, unread_count
 
 register = template.Library()
 
@@ -18,3 +19,12 @@ def unread_notifications(context: dict[str, Any]) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return unread_count(user)
+
+
+@register.simple_tag(takes_context=True)
+def failed_deliveries(context: dict[str, Any]) -> int:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return failed_count(user)

@@ -634,9 +634,11 @@ async function logScreen(id) {
   if (!checklists().length) checklistBox.append(h("p.muted", {}, t("no_checklists")));
   for (const checklist of checklists()) {
     const items = list(checklist.items);
-    const answered = items.filter((it) => (log.results || {})[`${checklist.id}|${it.code}`]?.result).length;
-    const details = h("details.checklist", { dataset: { checklist: String(checklist.id) }, open: answered > 0 },
-      h("summary", {}, `${nameOf(checklist)} (${answered}/${items.length})`));
+    const answeredCount = () => items.filter((it) => (log.results || {})[`${checklist.id}|${it.code}`]?.result).length;
+    const summaryText = () => `${nameOf(checklist)} (${answeredCount()}/${items.length})`;
+    const summary = h("summary", {}, summaryText());
+    const details = h("details.checklist", { dataset: { checklist: String(checklist.id) }, open: answeredCount() > 0 },
+      summary);
     for (const item of items) {
       const key = `${checklist.id}|${item.code}`;
       log.results = log.results || {};
@@ -650,21 +652,27 @@ async function logScreen(id) {
       });
       const reported = hazards.find((z) => z.log === log.uuid && z.checklist_item &&
         String(z.checklist_item.checklist) === String(checklist.id) && z.checklist_item.code === item.code);
-      const row = h("div.item", { dataset: { code: item.code, result: current.result || "" } },
-        h("div.item-text", {}, item.text, item.hint ? h("small", {}, item.hint) : null),
-        segmented(`item-${key}`, RESULTS, current.result, (r) => t(`result_${r}`), async (r) => {
-          log.results[key] = { ...(log.results[key] || { note: "" }), result: r };
-          await saveLog(log);
-          rerender();
-        }),
-        note);
-      if (current.result === "fail") {
-        row.append(reported
+      // The row is updated in place when a result is picked (never redrawn), so a note being
+      // typed in it keeps its focus and every keystroke.
+      const report = h("span.report-slot");
+      const showReport = (result) => {
+        report.replaceChildren(result !== "fail" ? "" : reported
           ? chip(t("hazard_reported"), "warn")
           : h("a.btn.report", {
             href: `#/hazard?log=${log.uuid}&checklist=${checklist.id}&code=${encodeURIComponent(item.code)}`,
           }, t("report_as_hazard")));
-      }
+      };
+      const row = h("div.item", { dataset: { code: item.code, result: current.result || "" } },
+        h("div.item-text", {}, item.text, item.hint ? h("small", {}, item.hint) : null),
+        segmented(`item-${key}`, RESULTS, current.result, (r) => t(`result_${r}`), async (r) => {
+          log.results[key] = { ...(log.results[key] || { note: "" }), result: r };
+          row.dataset.result = r;
+          summary.textContent = summaryText();
+          showReport(r);
+          await saveLog(log);
+        }),
+        note, report);
+      showReport(current.result);
       details.append(row);
     }
     checklistBox.append(details);

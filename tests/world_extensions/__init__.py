@@ -1,0 +1,1 @@
+"""Parts of the shared test world kept by their apps (see tests/conftest.py)."""
