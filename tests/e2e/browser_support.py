@@ -94,3 +94,36 @@ def chromium() -> Iterator[Any]:
             os.environ.pop(ASYNC_UNSAFE, None)
         else:
             os.environ[ASYNC_UNSAFE] = previous
+
+
+@contextmanager
+def context_factory(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
+    """Body of a `new_context` fixture: `new_context(**options)` → (context, page), at
+    `viewport` unless told otherwise; fails on JavaScript errors in any page."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def _new(**options: Any) -> tuple[Any, Any]:
+        options.setdefault("viewport", viewport)
+        options.setdefault("device_scale_factor", 1)
+        options.setdefault("locale", "zh-CN")
+        context = browser.new_context(**options)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        return context, page
+
+    yield _new
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def sign_in(page: Any, base: str, username: str, password: str) -> None:
+    """Through the login form, as a person would."""
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/")

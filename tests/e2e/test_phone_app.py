@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import SharedData, chromium, shared_data_fixture
+from browser_support import (
+    SharedData,
+    chromium,
+    context_factory,
+    shared_data_fixture,
+    sign_in,
+)
 from django.utils import timezone
 from PIL import Image
 
@@ -133,32 +139,8 @@ def field(browser: Any, shared_data: SharedData, transactional_db: Any) -> Field
 @pytest.fixture
 def new_context(browser: Any) -> Iterator[Any]:
     """`new_context(**options)` → (context, page); fails on JavaScript errors in any page."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def _new(**options: Any) -> tuple[Any, Any]:
-        options.setdefault("viewport", PHONE)
-        options.setdefault("device_scale_factor", 1)
-        options.setdefault("locale", "zh-CN")
-        context = browser.new_context(**options)
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
-        return context, page
-
-    yield _new
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
-def sign_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    with context_factory(browser, PHONE) as new:
+        yield new
 
 
 def fits_width(page: Any) -> bool:

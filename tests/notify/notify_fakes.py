@@ -11,6 +11,8 @@ import json
 import socketserver
 import threading
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -171,3 +173,35 @@ def start_smtp() -> SmtpSink:
     sink = SmtpSink()
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     return sink
+
+
+@contextmanager
+def running_robot() -> Iterator[Robot]:
+    """A recording robot for the length of the block (body of a `robot` fixture)."""
+    robot, server = start_robot()
+    try:
+        yield robot
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def running_smtp(settings: Any) -> Iterator[SmtpSink]:
+    """An SMTP sink for the length of the block, with Django's real SMTP backend pointed at it
+    through pytest-django's `settings` (body of an `smtp` fixture).
+
+    Not fixtures in a tests/notify/conftest.py: that module would shadow tests/conftest.py for
+    the `from conftest import …` of these test modules.
+    """
+    sink = start_smtp()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.server_address[1]
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.DEFAULT_FROM_EMAIL = "shouwang@example.org"
+    try:
+        yield sink
+    finally:
+        sink.shutdown()
+        sink.server_close()

@@ -13,7 +13,7 @@ from conftest import send
 from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
-from notify_fakes import Robot, SmtpSink, start_robot, start_smtp
+from notify_fakes import Robot, SmtpSink, running_robot, running_smtp
 
 from shouwang.core.audit import history_for
 from shouwang.core.models import Role
@@ -28,29 +28,14 @@ T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def robot() -> Iterator[Robot]:
-    robot, server = start_robot()
-    try:
+    with running_robot() as robot:
         yield robot
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpSink]:
-    sink = start_smtp()
-    # The real SMTP backend, talking to the local sink.
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = sink.server_address[1]
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "shouwang@example.org"
-    try:
+    with running_smtp(settings) as sink:
         yield sink
-    finally:
-        sink.shutdown()
-        sink.server_close()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import pytest
 from conftest import PASSWORD, create_record
 from django.conf import settings as django_settings
 from django.utils import timezone, translation
-from notify_fakes import Robot, SmtpSink, start_robot, start_smtp
+from notify_fakes import Robot, SmtpSink, running_robot, running_smtp
 
 from shouwang.core import services as core
 from shouwang.forces.models import Member
@@ -27,27 +27,14 @@ TOMORROW = TODAY + dt.timedelta(days=1)
 
 @pytest.fixture
 def robot() -> Iterator[Robot]:
-    robot, server = start_robot()
-    try:
+    with running_robot() as robot:
         yield robot
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpSink]:
-    sink = start_smtp()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.server_address[1]
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "shouwang@example.org"
-    try:
+    with running_smtp(settings) as sink:
         yield sink
-    finally:
-        sink.shutdown()
-        sink.server_close()
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ the full record opens only through the reveal form (reason required, audited).""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -32,15 +31,18 @@ from shouwang.core.audit import history_for, label_for
 from shouwang.core.models import CodeItem, Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for
+from shouwang.core.steps import posted_date, run_step, show_errors
 from shouwang.forces.models import Member
 
 PAGE_SIZE = 200
 
 
+def _field_name(name: str) -> str:
+    return "" if name == NON_FIELD else name
+
+
 def _errors_to_messages(request: HttpRequest, exc: RecordInvalid) -> None:
-    for name, msgs in exc.errors.items():
-        for message in msgs:
-            messages.error(request, message if name == NON_FIELD else f"{name}: {message}")
+    show_errors(request, exc, _field_name, ": ")
 
 
 @login_required
@@ -84,6 +86,15 @@ def person_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _add_refusals(form: Any, exc: RecordInvalid) -> None:
+    """Put the service's refusals on the bound form, each once (on its field if it has one)."""
+    form.is_valid()
+    for name, msgs in exc.errors.items():
+        for message in msgs:
+            if message not in form.errors.get(name, []):
+                form.add_error(None if name not in form.fields else name, message)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_new(request: HttpRequest) -> HttpResponse:
@@ -95,11 +106,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
             person = services.create_person(actor=request.user, data=request.POST)
         except RecordInvalid as exc:
             form = PersonCreateForm(data=request.POST, actor=request.user)
-            form.is_valid()
-            for name, msgs in exc.errors.items():
-                for message in msgs:
-                    if message not in form.errors.get(name, []):
-                        form.add_error(None if name not in form.fields else name, message)
+            _add_refusals(form, exc)
         else:
             return redirect("concern-detail", person.pk)
     return render(request, "concerns/form.html", {"form": form, "obj": None})
@@ -115,11 +122,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.update_person(person, actor=request.user, data=request.POST)
         except RecordInvalid as exc:
             form = PersonForm(data=request.POST, instance=person, actor=request.user)
-            form.is_valid()
-            for name, msgs in exc.errors.items():
-                for message in msgs:
-                    if message not in form.errors.get(name, []):
-                        form.add_error(None if name not in form.fields else name, message)
+            _add_refusals(form, exc)
         else:
             return redirect("concern-detail", person.pk)
     return render(request, "concerns/form.html", {"form": form, "obj": person})
@@ -163,16 +166,6 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _date(value: str, name: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise RecordInvalid({name: [_("Enter a valid date.")]}) from None
-
-
 def _step(request: HttpRequest, person: PersonOfConcern, step: str) -> Any:
     post = request.POST
     actor = request.user
@@ -185,7 +178,7 @@ def _step(request: HttpRequest, person: PersonOfConcern, step: str) -> Any:
         return services.record_visit(
             person,
             actor=actor,
-            visited_on=_date(post.get("visited_on", ""), "visited_on"),
+            visited_on=posted_date(post.get("visited_on", ""), "visited_on"),
             form=post.get("form", VisitForm.HOME),
             situation=post.get("situation", ""),
             found_risk=post.get("found_risk") in ("1", "on", "true"),
@@ -207,7 +200,7 @@ def _step(request: HttpRequest, person: PersonOfConcern, step: str) -> Any:
             person,
             actor=actor,
             reason=post.get("reason", ""),
-            on=_date(post.get("on", ""), "off_register_on"),
+            on=posted_date(post.get("on", ""), "off_register_on"),
         )
     if step == "restore":
         return workflow.restore_to_register(person, actor=actor, reason=post.get("reason", ""))
@@ -219,14 +212,7 @@ def _step(request: HttpRequest, person: PersonOfConcern, step: str) -> Any:
 def person_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One workflow step from the detail page: visit, level, decide, take-off, restore."""
     person = get_for(PersonOfConcern, request.user, pk)
-    try:
-        _step(request, person, step)
-    except RecordInvalid as exc:
-        _errors_to_messages(request, exc)
-    except PermissionDenied:
-        messages.error(request, _("You may not do this."))
-    else:
-        messages.success(request, _("Saved."))
+    run_step(request, lambda: _step(request, person, step), field_label=_field_name, separator=": ")
     return redirect("concern-detail", person.pk)
 
 

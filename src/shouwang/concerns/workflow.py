@@ -36,10 +36,11 @@ from shouwang.concerns.models import (
     RegisterStatus,
     Visit,
 )
-from shouwang.core.audit import ACTIONS, record_event, snapshot
-from shouwang.core.models import RoleGrant
+from shouwang.core.audit import record_event, snapshot
 from shouwang.core.records import RecordInvalid
+from shouwang.core.roles import grant_covers, users_with_role
 from shouwang.core.scoping import can, get_for, in_scope, user_grants
+from shouwang.core.workflow import StateMachine, action_codes
 
 L = LevelChangeStatus
 R = RegisterStatus
@@ -70,12 +71,22 @@ _LABELS: dict[str, Any] = {
     "anonymised": gettext_lazy("Person-of-concern record anonymised"),
     "risk_found": gettext_lazy("Risk found on a visit to a person of concern"),
 }
-for _verb, _label in _LABELS.items():
-    ACTIONS.setdefault(f"concerns.person.{_verb}", _label)
+code = action_codes("concerns.person", _LABELS)
 
 
-def code(verb: str) -> str:
-    return f"concerns.person.{verb}"
+# Only the source-status check is shared: these steps keep no transition rows.
+LEVEL_WORKFLOW = StateMachine(
+    LEVEL_TRANSITIONS,
+    LevelChangeStatus,
+    gettext_lazy("A level change that is “%(status)s” cannot be moved to “%(target)s”."),
+    code,
+)
+REGISTER_WORKFLOW = StateMachine(
+    REGISTER_TRANSITIONS,
+    RegisterStatus,
+    gettext_lazy("A person who is “%(status)s” cannot be moved to “%(target)s”."),
+    code,
+)
 
 
 def retention_days() -> int:
@@ -98,7 +109,7 @@ def is_office(user: Any, person: PersonOfConcern) -> bool:
     return any(
         g.role.key in OFFICE_ROLES
         and g.role.allows("concerns.levelchange", "change")
-        and (g.role.is_global or person.jurisdiction.path.startswith(g.jurisdiction.path))
+        and grant_covers(g, person.jurisdiction.path)
         for g in user_grants(user)
     )
 
@@ -143,11 +154,7 @@ def helper_users(person: PersonOfConcern) -> list[Any]:
 
 
 def office_users(person: PersonOfConcern) -> list[Any]:
-    places = [j.pk for j in person.jurisdiction.ancestors()] or [person.jurisdiction_id]
-    grants = RoleGrant.objects.filter(
-        role__key__in=OFFICE_ROLES, jurisdiction_id__in=places, user__is_active=True
-    ).select_related("user")
-    return [g.user for g in grants]
+    return users_with_role(person.jurisdiction, *OFFICE_ROLES)
 
 
 def tell_on_commit(person: PersonOfConcern, verb: str, users: Iterable[Any], actor: Any) -> None:
@@ -224,7 +231,6 @@ def request_level_change(
 
 def _decide(change: LevelChange, verb: str, *, actor: Any, reason: str) -> LevelChange:
     """Move a level-change request along LEVEL_TRANSITIONS[verb] (see the module docstring)."""
-    sources, target = LEVEL_TRANSITIONS[verb]
     with transaction.atomic():
         get_for(LevelChange, actor, change.pk, "change")  # 404 alike for missing and forbidden
         locked = LevelChange.objects.select_for_update().get(pk=change.pk)
@@ -233,12 +239,7 @@ def _decide(change: LevelChange, verb: str, *, actor: Any, reason: str) -> Level
             .select_related("jurisdiction")
             .get(pk=locked.person_id)
         )
-        if locked.status not in sources:
-            raise _refuse(
-                "status",
-                _("A level change that is “%(status)s” cannot be moved to “%(target)s”.")
-                % {"status": locked.get_status_display(), "target": L(target).label},
-            )
+        target = LEVEL_WORKFLOW.check(locked, verb)
         locked.person = person
         if not is_office(actor, person):
             raise PermissionDenied
@@ -303,7 +304,6 @@ def _move(
     apply: Callable[[PersonOfConcern], None],
 ) -> PersonOfConcern:
     """Move the person along REGISTER_TRANSITIONS[verb]."""
-    sources, target = REGISTER_TRANSITIONS[verb]
     with transaction.atomic():
         get_for(PersonOfConcern, actor, person.pk, "change")
         locked = (
@@ -313,12 +313,7 @@ def _move(
         )
         if locked.is_anonymised:
             raise _refuse("status", _("An anonymised record cannot be changed."))
-        if locked.status not in sources:
-            raise _refuse(
-                "status",
-                _("A person who is “%(status)s” cannot be moved to “%(target)s”.")
-                % {"status": locked.get_status_display(), "target": R(target).label},
-            )
+        target = REGISTER_WORKFLOW.check(locked, verb)
         if not is_office(actor, locked):
             raise PermissionDenied
         before = snapshot(locked)

@@ -475,3 +475,38 @@ class BackgroundJob(models.Model):
     def done(self) -> bool:
         """Whether the job has finished, well or not."""
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class CaseTransition(models.Model):
+    """One step of a case's history: from which status to which, who, when and why.
+
+    Abstract: each case type adds its case foreign key (named by `case_field`), the two status
+    fields with its own choices, `scope_path` and its verbose names.
+    """
+
+    #: The name of the subclass's foreign key to the case (for `__str__`).
+    case_field: str = ""
+    # Declared by each subclass with its own status choices.
+    from_status: str
+    to_status: str
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        case_id = getattr(self, f"{self.case_field}_id")
+        return f"{case_id}: {self.from_status} → {self.to_status}"

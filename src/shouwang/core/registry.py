@@ -42,7 +42,8 @@ class ListLink:
     """A button on a record type's list page that another app contributes (e.g. Excel import)."""
 
     label: Any
-    url: str
+    #: A path, or a lazy one (reverse_lazy: the URL map is not loaded when apps register).
+    url: Any
     #: The action on the record type a user needs to see the button.
     needs: str = "view"
     #: Pass the list's current filters on (an export of what the list shows).

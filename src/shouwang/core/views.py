@@ -129,7 +129,7 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
             "list_links": [
                 {
                     "label": link.label,
-                    "url": link.url + (f"?{query.urlencode()}" if link.keep_filters else ""),
+                    "url": str(link.url) + (f"?{query.urlencode()}" if link.keep_filters else ""),
                 }
                 for link in rt.list_links
                 if can(request.user, rt.model, link.needs)  # type: ignore[arg-type]

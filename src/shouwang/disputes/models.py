@@ -22,7 +22,7 @@ from django.utils.translation import pgettext_lazy
 from shouwang.areas.models import KeyPlace, Segment
 from shouwang.core import crypto, validators
 from shouwang.core.geo import position_errors
-from shouwang.core.models import CodeItem, Jurisdiction, code_list_choices
+from shouwang.core.models import CaseTransition, CodeItem, Jurisdiction, code_list_choices
 from shouwang.core.scoping import ScopedManager, ScopedQuerySet
 from shouwang.forces.models import Member, Organisation
 
@@ -468,10 +468,11 @@ class DisputeParty(models.Model):
         return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""
 
 
-class DisputeTransition(models.Model):
+class DisputeTransition(CaseTransition):
     """One step of a dispute's history: from which status to which, who, when and why."""
 
     scope_path = "dispute__jurisdiction__path"
+    case_field = "dispute"
 
     dispute = models.ForeignKey(
         Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="transitions"
@@ -480,26 +481,10 @@ class DisputeTransition(models.Model):
         _("from status"), max_length=16, choices=DisputeStatus.choices, blank=True
     )
     to_status = models.CharField(_("to status"), max_length=16, choices=DisputeStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
 
-    objects = ScopedManager()
-
-    class Meta:
+    class Meta(CaseTransition.Meta):
         verbose_name = _("dispute transition")
         verbose_name_plural = _("dispute transitions")
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.dispute_id}: {self.from_status} → {self.to_status}"
 
 
 class MediationLevel(models.TextChoices):

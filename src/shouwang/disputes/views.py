@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.core.models import Jurisdiction
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
+from shouwang.core.steps import posted_pk, run_step, show_errors
 from shouwang.disputes import api, exports, services, workflow
 from shouwang.disputes.models import Dispute, MediationAgreement, Screening
 
@@ -66,7 +65,7 @@ def _step(request: HttpRequest, dispute: Dispute, step: str) -> Any:
     if step == "follow_up":
         visit = None
         if post.get("follow_up"):
-            visit = dispute.follow_ups.filter(pk=_num(post["follow_up"])).first()
+            visit = dispute.follow_ups.filter(pk=posted_pk(post["follow_up"])).first()
         return workflow.record_follow_up(
             dispute,
             actor=actor,
@@ -78,29 +77,12 @@ def _step(request: HttpRequest, dispute: Dispute, step: str) -> Any:
     raise Http404("no such step")
 
 
-def _num(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 @login_required
 @require_POST
 def dispute_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One workflow step from the detail page's forms; errors come back as messages."""
     dispute = get_for(Dispute, request.user, pk)
-    try:
-        _step(request, dispute, step)
-    except RecordInvalid as exc:
-        for name, errors in exc.errors.items():
-            label = api.field_label(name)
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
-    except PermissionDenied:
-        messages.error(request, _("You may not do this."))
-    else:
-        messages.success(request, _("Saved."))
+    run_step(request, lambda: _step(request, dispute, step), field_label=api.field_label)
     return redirect("record-detail", "disputes", dispute.pk)
 
 
@@ -127,10 +109,7 @@ def _places(user: Any) -> list[Jurisdiction]:
 
 
 def _fail(request: HttpRequest, exc: RecordInvalid) -> None:
-    for name, errors in exc.errors.items():
-        label = api.field_label(name)
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
+    show_errors(request, exc, api.field_label)
 
 
 @login_required

@@ -1,9 +1,10 @@
 """The dispute case workflow: registered → mediating → resolved / partly resolved / failed and
 referred → closed; reopened when a follow-up finds a relapse.
 
-One transition table (`TRANSITIONS`) is enforced by one function (`_transition`): each step
-runs in one transaction on a locked row, validates, writes one audit event
-(`disputes.dispute.<verb>`) and one `DisputeTransition` row, and tells the people concerned.
+One transition table (`TRANSITIONS`) is enforced by one function (`_transition`, through
+`WORKFLOW`, a shouwang.core.workflow.StateMachine): each step runs in one transaction on a
+locked row, validates, writes one audit event (`disputes.dispute.<verb>`) and one
+`DisputeTransition` row, and tells the people concerned.
 An illegal step raises `RecordInvalid` on "status" and changes nothing.
 
 Records that do not move the status (mediation session, agreement, investigation, follow-up
@@ -36,10 +37,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouwang.core.audit import ACTIONS, record_event, snapshot
-from shouwang.core.models import Jurisdiction, RoleGrant
+from shouwang.core import roles as core_roles
+from shouwang.core.audit import record_event, snapshot
+from shouwang.core.models import Jurisdiction
 from shouwang.core.records import RecordInvalid
-from shouwang.core.scoping import get_for, user_grants
+from shouwang.core.roles import users_with_role
+from shouwang.core.scoping import get_for
+from shouwang.core.workflow import StateMachine, action_codes
 from shouwang.disputes.models import (
     DEFAULT_FOLLOW_UP_DAYS,
     DEFAULT_RESOLVE_DAYS,
@@ -90,12 +94,16 @@ _LABELS: dict[str, Any] = {
     "follow_up_reminded": gettext_lazy("Dispute follow-up reminder"),
     "screening_missing": gettext_lazy("Weekly dispute screenings missing"),
 }
-for _verb, _label in _LABELS.items():
-    ACTIONS.setdefault(f"disputes.dispute.{_verb}", _label)
+code = action_codes("disputes.dispute", _LABELS)
 
 
-def code(verb: str) -> str:
-    return f"disputes.dispute.{verb}"
+WORKFLOW = StateMachine(
+    TRANSITIONS,
+    DisputeStatus,
+    gettext_lazy("A dispute that is “%(status)s” cannot be moved to “%(target)s”."),
+    code,
+    DisputeTransition,
+)
 
 
 OFFICE_ROLE = "township_staff"
@@ -140,14 +148,7 @@ def follow_up_offsets(jurisdiction: Jurisdiction) -> list[int]:
 
 def holds_role(user: Any, place: Jurisdiction, *roles: str) -> bool:
     """Whether the user holds one of `roles` at `place` or above it (superusers: always)."""
-    if getattr(user, "is_superuser", False):
-        return True
-    for grant in user_grants(user):
-        if getattr(grant.role, "is_global", False) and grant.role.key in roles:
-            return True
-        if grant.role.key in roles and place.path.startswith(grant.jurisdiction.path):
-            return True
-    return False
+    return core_roles.holds_role(user, place.path, roles)
 
 
 def is_office(user: Any, dispute: Dispute) -> bool:
@@ -161,15 +162,6 @@ def is_responsible(user: Any, dispute: Dispute) -> bool:
 
 def may_change(user: Any, dispute: Dispute) -> bool:
     return bool(Dispute.objects.visible_to(user, "change").filter(pk=dispute.pk).exists())
-
-
-def users_with_role(jurisdiction: Jurisdiction, role: str) -> list[Any]:
-    """Active users holding `role` at the jurisdiction or one of its ancestors."""
-    places = [j.pk for j in jurisdiction.ancestors()] or [jurisdiction.pk]
-    grants = RoleGrant.objects.filter(
-        role__key=role, jurisdiction_id__in=places, user__is_active=True
-    ).select_related("user")
-    return [g.user for g in grants]
 
 
 def office_users(jurisdiction: Jurisdiction) -> list[Any]:
@@ -322,38 +314,8 @@ def _step(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """The transition itself on an already locked file (inside the caller's transaction)."""
-    sources, target = TRANSITIONS[verb]
-    if locked.status not in sources:
-        raise _refuse(
-            "status",
-            _("A dispute that is “%(status)s” cannot be moved to “%(target)s”.")
-            % {"status": locked.get_status_display(), "target": S(target).label},
-        )
-    if not permitted(actor, locked):
-        raise PermissionDenied
-    before = snapshot(locked)
-    from_status = locked.status
-    change(locked)
-    locked.status = target
-    try:
-        locked.full_clean()
-    except ValidationError as exc:
-        raise RecordInvalid.from_validation_error(exc) from exc
-    locked.save()
-    DisputeTransition.objects.create(
-        dispute=locked,
-        from_status=from_status,
-        to_status=target,
-        actor=actor if getattr(actor, "pk", None) else None,
-        reason=reason,
-    )
-    record_event(
-        code(verb),
-        actor=actor,
-        target=locked,
-        before=before,
-        after={**snapshot(locked), **(extra or {})},
-        reason=reason,
+    WORKFLOW.step(
+        locked, verb, actor=actor, permitted=permitted, change=change, reason=reason, extra=extra
     )
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.geo import position_errors
-from shouwang.core.models import CodeItem, Jurisdiction, code_list_choices
+from shouwang.core.models import CaseTransition, CodeItem, Jurisdiction, code_list_choices
 from shouwang.core.scoping import ScopedManager, ScopedQuerySet
 from shouwang.forces.models import Member, Organisation
 from shouwang.patrols.models import ChecklistResult, FieldPhoto, PatrolLog
@@ -294,10 +294,11 @@ class Hazard(models.Model):
         return True if policy is None else policy.public
 
 
-class HazardTransition(models.Model):
+class HazardTransition(CaseTransition):
     """One step of a hazard's history: from which status to which, who, when and why."""
 
     scope_path = "hazard__jurisdiction__path"
+    case_field = "hazard"
 
     hazard = models.ForeignKey(
         Hazard, verbose_name=_("hazard"), on_delete=models.CASCADE, related_name="transitions"
@@ -306,26 +307,10 @@ class HazardTransition(models.Model):
         _("from status"), max_length=24, choices=HazardStatus.choices, blank=True
     )
     to_status = models.CharField(_("to status"), max_length=24, choices=HazardStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
 
-    objects = ScopedManager()
-
-    class Meta:
+    class Meta(CaseTransition.Meta):
         verbose_name = _("hazard transition")
         verbose_name_plural = _("hazard transitions")
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.hazard_id}: {self.from_status} → {self.to_status}"
 
 
 class ExtensionStatus(models.TextChoices):

@@ -7,12 +7,9 @@ on the patrol log page is the "one step". Either way the item's hazard page foll
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shouwang.core.models import CodeItem
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import get_for
+from shouwang.core.steps import posted_date, posted_pk, run_step
 from shouwang.forces.models import Member, Organisation
 from shouwang.hazards import services, workflow
 from shouwang.hazards.models import Hazard, HazardSeverity
@@ -74,16 +72,6 @@ def hazard_from_checklist(request: HttpRequest, result_pk: int) -> HttpResponse:
 # -- the case workflow ------------------------------------------------------------------------
 
 
-def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise RecordInvalid({"deadline": [_("Enter a valid date.")]}) from None
-
-
 def _step(request: HttpRequest, hazard: Hazard, step: str) -> Any:
     post = request.POST
     actor = request.user
@@ -92,7 +80,7 @@ def _step(request: HttpRequest, hazard: Hazard, step: str) -> Any:
         if post.get("responsible_unit"):
             unit = (
                 Organisation.objects.visible_to(actor)
-                .filter(pk=_num(post["responsible_unit"]))
+                .filter(pk=posted_pk(post["responsible_unit"]))
                 .first()
             )
             if unit is None:
@@ -101,7 +89,9 @@ def _step(request: HttpRequest, hazard: Hazard, step: str) -> Any:
                 )
         if post.get("responsible_person"):
             person = (
-                Member.objects.visible_to(actor).filter(pk=_num(post["responsible_person"])).first()
+                Member.objects.visible_to(actor)
+                .filter(pk=posted_pk(post["responsible_person"]))
+                .first()
             )
             if person is None:
                 raise RecordInvalid(
@@ -112,7 +102,7 @@ def _step(request: HttpRequest, hazard: Hazard, step: str) -> Any:
             actor=actor,
             responsible_unit=unit,
             responsible_person=person,
-            deadline=_date(post.get("deadline", "")),
+            deadline=posted_date(post.get("deadline", ""), "deadline"),
         )
     if step == "start":
         return workflow.start_rectification(hazard, actor=actor)
@@ -129,7 +119,7 @@ def _step(request: HttpRequest, hazard: Hazard, step: str) -> Any:
         if post.get("responsible_unit"):
             unit = (
                 Organisation.objects.visible_to(actor)
-                .filter(pk=_num(post["responsible_unit"]))
+                .filter(pk=posted_pk(post["responsible_unit"]))
                 .first()
             )
             if unit is None:
@@ -140,21 +130,11 @@ def _step(request: HttpRequest, hazard: Hazard, step: str) -> Any:
             hazard, actor=actor, reason=post.get("reason", ""), responsible_unit=unit
         )
     if step == "extension":
-        try:
-            new_deadline = _date(post.get("new_deadline", ""))
-        except RecordInvalid:
-            raise RecordInvalid({"new_deadline": [_("Enter a valid date.")]}) from None
+        new_deadline = posted_date(post.get("new_deadline", ""), "new_deadline")
         return workflow.request_extension(
             hazard, actor=actor, reason=post.get("reason", ""), new_deadline=new_deadline
         )
     raise Http404("no such step")
-
-
-def _num(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 @login_required
@@ -162,17 +142,7 @@ def _num(value: str) -> int:
 def hazard_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One workflow step from the detail page's buttons; errors come back as messages."""
     hazard = get_for(Hazard, request.user, pk)
-    try:
-        _step(request, hazard, step)
-    except RecordInvalid as exc:
-        for name, errors in exc.errors.items():
-            label = services.field_label(name)
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
-    except PermissionDenied:
-        messages.error(request, _("You may not do this."))
-    else:
-        messages.success(request, _("Saved."))
+    run_step(request, lambda: _step(request, hazard, step), field_label=services.field_label)
     return redirect("record-detail", "hazards", hazard.pk)
 
 
@@ -184,20 +154,14 @@ def hazard_extension_decision(request: HttpRequest, pk: int, extension_pk: int) 
     extension = hazard.extensions.filter(pk=extension_pk).first()
     if extension is None:
         raise Http404("not found")
-    try:
-        workflow.decide_extension(
+    run_step(
+        request,
+        lambda: workflow.decide_extension(
             extension,
             actor=request.user,
             approve=request.POST.get("approve") == "1",
             reason=request.POST.get("reason", ""),
-        )
-    except RecordInvalid as exc:
-        for name, errors in exc.errors.items():
-            label = services.field_label(name)
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
-    except PermissionDenied:
-        messages.error(request, _("You may not do this."))
-    else:
-        messages.success(request, _("Saved."))
+        ),
+        field_label=services.field_label,
+    )
     return redirect("record-detail", "hazards", hazard.pk)

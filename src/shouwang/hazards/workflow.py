@@ -1,10 +1,11 @@
 """The hazard case workflow (整改销号): assign → rectify → verify → close, or reject; reopen;
 deadline extensions; the daily deadline sweep (yellow warning, red supervision 督办, escalation).
 
-One transition table (`TRANSITIONS`) is enforced by one function (`_transition`): each step
-runs in one transaction on a locked row, validates (`full_clean`), writes one audit event
-(`hazards.hazard.<verb>`) and one `HazardTransition` row, and tells the people concerned after
-the commit. An illegal step raises `RecordInvalid` on "status" and changes nothing.
+One transition table (`TRANSITIONS`) is enforced by one function (`_transition`, through
+`WORKFLOW`, a shouwang.core.workflow.StateMachine): each step runs in one transaction on a
+locked row, validates (`full_clean`), writes one audit event (`hazards.hazard.<verb>`) and
+one `HazardTransition` row, and tells the people concerned after the commit. An illegal step
+raises `RecordInvalid` on "status" and changes nothing.
 
 Who may do what (checked here, on top of the scope of the "change" grant):
 * the office (township staff covering the hazard, or a system administrator) assigns, rejects,
@@ -41,10 +42,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.calendars.holidays import HolidayProvider
-from shouwang.core.audit import ACTIONS, record_event, snapshot
-from shouwang.core.models import Jurisdiction, RoleGrant
+from shouwang.core import roles as core_roles
+from shouwang.core.audit import record_event, snapshot
+from shouwang.core.models import Jurisdiction
 from shouwang.core.records import RecordInvalid
+from shouwang.core.roles import users_with_role
 from shouwang.core.scoping import get_for, user_grants
+from shouwang.core.workflow import StateMachine, action_codes
 from shouwang.forces.models import Member, Organisation, Team
 from shouwang.hazards.models import (
     FINISHED_STATUSES,
@@ -85,12 +89,16 @@ _LABELS: dict[str, Any] = {
     "supervised": gettext_lazy("Hazard overdue supervision notice (red)"),
     "escalated": gettext_lazy("Overdue hazard escalated"),
 }
-for _verb, _label in _LABELS.items():
-    ACTIONS.setdefault(f"hazards.hazard.{_verb}", _label)
+code = action_codes("hazards.hazard", _LABELS)
 
 
-def code(verb: str) -> str:
-    return f"hazards.hazard.{verb}"
+WORKFLOW = StateMachine(
+    TRANSITIONS,
+    HazardStatus,
+    gettext_lazy("A hazard that is “%(status)s” cannot be moved to “%(target)s”."),
+    code,
+    HazardTransition,
+)
 
 
 #: Time limit when no policy covers a category.
@@ -120,10 +128,6 @@ ESCALATION_ROLES = {
 # -- who may act ----------------------------------------------------------------------------
 
 
-def _covers(grant: Any, hazard: Hazard) -> bool:
-    return bool(hazard.jurisdiction.path.startswith(grant.jurisdiction.path))
-
-
 def team_concerned(team: Team, hazard: Hazard) -> bool:
     """Whether `team` is the team concerned by the hazard (module docstring); the same rule as
     `team_hazards_q`, for one hazard."""
@@ -151,25 +155,19 @@ def team_hazards_q(team: Team) -> Q:
     )
 
 
-def _grant_covers(grant: Any, hazard: Hazard) -> bool:
-    if not _covers(grant, hazard):
-        return False
-    if grant.role.key == LEADER_ROLE and grant.team_id is not None:
-        return team_concerned(grant.team, hazard)
-    return True
-
-
 def holds_role(user: Any, hazard: Hazard, *roles: str) -> bool:
     """Whether the user holds one of `roles` at the hazard's jurisdiction or above it (a team
-    leader's grant naming a team: only for hazards of the team concerned)."""
-    if getattr(user, "is_superuser", False):
+    leader's grant naming a team: only for hazards of the team concerned; a global grant of
+    any role covers every hazard)."""
+
+    def narrow(grant: Any) -> bool:
+        if grant.role.key == LEADER_ROLE and grant.team_id is not None:
+            return team_concerned(grant.team, hazard)
         return True
-    for grant in user_grants(user):
-        if getattr(grant.role, "is_global", False):
-            return True
-        if grant.role.key in roles and _grant_covers(grant, hazard):
-            return True
-    return False
+
+    return core_roles.holds_role(
+        user, hazard.jurisdiction.path, roles, narrow=narrow, any_global=True
+    )
 
 
 def role_q(user: Any, *roles: str) -> Q | None:
@@ -284,7 +282,6 @@ def _transition(
     tell: Callable[[Hazard], Iterable[Any]] | None = None,
 ) -> Hazard:
     """Move the hazard along TRANSITIONS[verb] (see the module docstring)."""
-    sources, target = TRANSITIONS[verb]
     with transaction.atomic():
         get_for(Hazard, actor, hazard.pk, "view")  # 404 alike for missing and out of scope
         locked = (
@@ -292,38 +289,7 @@ def _transition(
             .select_related("jurisdiction", "category", "responsible_person")
             .get(pk=hazard.pk)
         )
-        if locked.status not in sources:
-            raise _refuse(
-                "status",
-                _("A hazard that is “%(status)s” cannot be moved to “%(target)s”.")
-                % {"status": locked.get_status_display(), "target": S(target).label},
-            )
-        if not permitted(actor, locked):
-            raise PermissionDenied
-        before = snapshot(locked)
-        from_status = locked.status
-        change(locked)
-        locked.status = target
-        try:
-            locked.full_clean()
-        except ValidationError as exc:
-            raise RecordInvalid.from_validation_error(exc) from exc
-        locked.save()
-        HazardTransition.objects.create(
-            hazard=locked,
-            from_status=from_status,
-            to_status=target,
-            actor=actor if getattr(actor, "pk", None) else None,
-            reason=reason,
-        )
-        record_event(
-            code(verb),
-            actor=actor,
-            target=locked,
-            before=before,
-            after=snapshot(locked),
-            reason=reason,
-        )
+        WORKFLOW.step(locked, verb, actor=actor, permitted=permitted, change=change, reason=reason)
         if tell is not None:
             _tell_on_commit(locked, verb, tell(locked), actor)
     return locked
@@ -356,22 +322,12 @@ def _tell_on_commit(hazard: Hazard, verb: str, users: Iterable[Any], actor: Any)
     transaction.on_commit(send, robust=True)
 
 
-def users_with_role(jurisdiction: Jurisdiction, role: str) -> list[Any]:
-    """Active users holding `role` at the jurisdiction or one of its ancestors."""
-    places = [j.pk for j in jurisdiction.ancestors()] or [jurisdiction.pk]
-    grants = RoleGrant.objects.filter(
-        role__key=role, jurisdiction_id__in=places, user__is_active=True
-    ).select_related("user")
-    return [g.user for g in grants]
-
-
 def leaders_for(hazard: Hazard) -> list[Any]:
     """Active team leaders told about the hazard: those whose grant covers it and names no
     team or the team concerned (module docstring)."""
-    places = [j.pk for j in hazard.jurisdiction.ancestors()] or [hazard.jurisdiction.pk]
-    grants = RoleGrant.objects.filter(
-        role__key=LEADER_ROLE, jurisdiction_id__in=places, user__is_active=True
-    ).select_related("user", "team__jurisdiction")
+    grants = core_roles.grants_at_or_above(hazard.jurisdiction, [LEADER_ROLE]).select_related(
+        "user", "team__jurisdiction"
+    )
     return [g.user for g in grants if g.team is None or team_concerned(g.team, hazard)]
 
 

@@ -104,8 +104,12 @@ class LedgerKind:
     export_values: Callable[[Any, Any], dict[str, Any]] | None = None
     # Optional: (user, params, records) once an export is built, e.g. to audit it.
     exported: Callable[[Any, Mapping[str, Any], list[Any]], None] | None = None
-    # Optional: text → what the mapping page may show of a sample cell (privacy-strict kinds).
-    mask_sample: Callable[[str], str] | None = None
+    # Optional: text → what the mapping page's sample cells and the run errors may show of
+    # cell contents (privacy-strict kinds mask identity and phone numbers).
+    mask_text: Callable[[str], str] | None = None
+
+    def masked(self, text: str) -> str:
+        return self.mask_text(text) if self.mask_text is not None else text
 
     def get_field(self, name: str) -> LedgerField:
         for f in self.fields:
@@ -443,6 +447,21 @@ def scoped_by_name(model: type[models.Model], what: Any) -> Parser:
         return found[0]
 
     return parse
+
+
+_LONG_NUMBER = re.compile(r"\d(?: ?\d){8,}[Xx]?")
+
+
+def mask_numbers(text: str) -> str:
+    """Text with every run of 9 or more digits (identity and phone numbers, also typed with
+    spaces) masked to its first 3 and last 4 characters; dates and short numbers stay.
+    A kind's `mask_text` for ledgers that hold such numbers."""
+
+    def mask(match: re.Match[str]) -> str:
+        run = match.group(0).replace(" ", "")
+        return run[:3] + "*" * (len(run) - 7) + run[-4:]
+
+    return _LONG_NUMBER.sub(mask, text)
 
 
 def squash(value: Any) -> str:

@@ -401,7 +401,8 @@ def validate_rows(
             try:
                 value = f.parse(raw, ctx)
             except CellInvalid as exc:
-                row_errors.append(_error(number, header_of.get(f.name, ""), f.name, str(exc)))
+                message = kind.masked(str(exc))  # a cell's text may be quoted in the message
+                row_errors.append(_error(number, header_of.get(f.name, ""), f.name, message))
                 continue
             if f.required and value in (None, ""):
                 row_errors.append(
@@ -411,7 +412,9 @@ def validate_rows(
             values[f.name] = value
         if not row_errors and kind.check_row is not None:
             for name, message in kind.check_row(values, ctx).items():
-                row_errors.append(_error(number, header_of.get(name, ""), name, message))
+                row_errors.append(
+                    _error(number, header_of.get(name, ""), name, kind.masked(str(message)))
+                )
         if row_errors:
             errors.extend(row_errors)
         else:
@@ -454,7 +457,8 @@ def _service_errors(
         if name in kind.field_names and name not in header_of:
             label = f"{kind.get_field(name).label}："
         for message in messages:
-            out.append(_error(number, header_of.get(name, ""), name, f"{label}{message}"))
+            text = kind.masked(f"{label}{message}")
+            out.append(_error(number, header_of.get(name, ""), name, text))
     return out
 
 

@@ -96,7 +96,8 @@ def _samples(run: ImportRun) -> list[list[str]]:
         rows = services.data_rows(run)[:SAMPLE_ROWS]
     except RecordInvalid:
         return []
-    mask = getattr(KINDS.get(run.kind), "mask_sample", None) or (lambda text: text)
+    kind = KINDS.get(run.kind)
+    mask = kind.masked if kind is not None else (lambda text: text)
     return [
         [mask(cell_text(cells[i])) if i < len(cells) else "" for _n, cells in rows]
         for i in range(len(run.headers))

@@ -28,6 +28,7 @@ from shouwang.core.audit import history_for, label_for
 from shouwang.core.models import Jurisdiction, JurisdictionLevel
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
+from shouwang.core.steps import run_step, show_errors
 from shouwang.forces.models import Team
 from shouwang.patrols import checklists, ledger, review
 from shouwang.patrols.forms import CorrectionForm, LedgerForm, ReturnForm
@@ -238,23 +239,13 @@ def log_map_data(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
-def _show_errors(request: HttpRequest, exc: RecordInvalid) -> None:
-    for errs in exc.errors.values():
-        for message in errs:
-            messages.error(request, message)
-
-
 def _review_step(
     request: HttpRequest, pk: int, act: Callable[[PatrolLog], object], done: str
 ) -> HttpResponse:
     """Run one review service on a log the user may see; show its refusal or `done`."""
     log = get_for(PatrolLog, request.user, pk, "view")
-    try:
-        act(log)
-    except RecordInvalid as exc:
-        _show_errors(request, exc)
-    else:
-        messages.success(request, done)
+    # A refusal (PermissionDenied) stays a 403 here.
+    run_step(request, lambda: act(log), success=done, refuse_as_message=False)
     return redirect("patrol-log-detail", pk=log.pk)
 
 
@@ -603,7 +594,7 @@ def checklists_install(request: HttpRequest) -> HttpResponse:
         try:
             installed = checklists.install_standard_checklists(place, actor=request.user)
         except RecordInvalid as exc:
-            _show_errors(request, exc)
+            show_errors(request, exc)
         else:
             messages.success(
                 request,
