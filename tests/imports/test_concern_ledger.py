@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, citizen_id_for
-from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from shouwang.concerns import ledger_io
 from shouwang.concerns.models import PersonOfConcern
@@ -24,6 +23,15 @@ from shouwang.core.records import RecordInvalid
 from shouwang.imports import services
 from shouwang.imports.kinds import KINDS, CellInvalid, ParseContext
 from shouwang.imports.models import ImportRun, RunStatus
+
+from .ledger_helpers import (
+    api_upload,
+    import_ledger,
+    paper_ledger,
+    parse_export,
+    post_mapping,
+    upload,
+)
 
 KIND = KINDS["concerns"]
 ID1 = citizen_id_for("A", 501)
@@ -108,17 +116,7 @@ def bad_rows() -> list[list[Any]]:
 
 
 def ledger(rows: list[list[Any]], header: list[str] | None = None) -> bytes:
-    book = Workbook()
-    sheet: Any = book.active
-    sheet.append(["甲街道重点人员管理台账"])
-    sheet.append([])
-    sheet.append(["填报单位：甲街道综治办", None, None, None, "填报日期：2026年11月30日"])
-    sheet.append(header or HEADER)
-    for cells in rows:
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return paper_ledger(rows, header or HEADER, title="甲街道重点人员管理台账")
 
 
 def officer(world: Any) -> Any:
@@ -126,7 +124,7 @@ def officer(world: Any) -> Any:
 
 
 def run_import(world: Any, raw: bytes, *, user: Any = None, name: str = "重点人员.xlsx") -> Any:
-    return services.import_file(actor=user or officer(world), kind=KIND, file_name=name, raw=raw)
+    return import_ledger(KIND, user or officer(world), raw, name)
 
 
 SECRETS = (ID1, ID2, ID_BAD, PHONE1, "98765")
@@ -144,10 +142,7 @@ def assert_no_numbers(text: str) -> None:
 def test_bad_rows_import_nothing_and_every_bad_row_is_listed(world: Any, login: Any) -> None:
     client = login("concern_officer")
     before = PersonOfConcern.objects.count()
-    response = client.post(
-        "/imports/concerns/upload/",
-        {"file": SimpleUploadedFile("重点人员.xlsx", ledger(good_rows() + bad_rows()))},
-    )
+    response = upload(client, "concerns", ledger(good_rows() + bad_rows()), "重点人员.xlsx")
     assert response.status_code == 302, response.content.decode()[:2000]
     run = ImportRun.objects.latest("pk")
     assert run.header_row == 4 and run.row_count == 9
@@ -157,8 +152,7 @@ def test_bad_rows_import_nothing_and_every_bad_row_is_listed(world: Any, login: 
     page = client.get(f"/imports/runs/{run.pk}/mapping/").content.decode()
     assert "刘一" in page and ID1[:3] in page
     assert_no_numbers(page)
-    data = {f"col-{i}": run.mapping.get(h, "") for i, h in enumerate(run.headers)}
-    assert client.post(f"/imports/runs/{run.pk}/mapping/", data).status_code == 302
+    assert post_mapping(client, run, run.mapping).status_code == 302
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert PersonOfConcern.objects.count() == before
@@ -230,9 +224,7 @@ def test_same_file_twice_creates_no_duplicates(world: Any) -> None:
 
 def test_file_without_data_rows_is_an_error(world: Any, login: Any) -> None:
     client = login("concern_officer")
-    api = client.post(
-        "/api/v1/imports/concerns/", {"file": SimpleUploadedFile("x.xlsx", ledger([]))}
-    )
+    api = api_upload(client, "concerns", ledger([]), "x.xlsx")
     assert api.status_code == 422
     assert [e["field"] for e in api.json()["errors"]] == ["file"]
     assert not ImportRun.objects.filter(kind="concerns").exists()
@@ -261,12 +253,7 @@ def test_unmasked_export_imports_back_unchanged(world: Any, login: Any) -> None:
     assert PersonOfConcern.objects.count() == count
 
     staff = officer(world)
-    check = services.start_run(actor=staff, kind=KIND, file_name="e.xlsx", raw=raw)
-    ctx = ParseContext(actor=staff, jurisdiction=check.jurisdiction, model=PersonOfConcern)
-    parsed, errors = services.validate_rows(
-        KIND, check.headers, check.mapping, services.data_rows(check), ctx
-    )
-    assert not errors
+    parsed = parse_export(KIND, staff, raw)
     stored = {KIND.natural_key(KIND.values_of(p)): p for p in PersonOfConcern.objects.all()}
     for _number, values in parsed:
         assert values == KIND.values_of(stored[KIND.natural_key(values)])
@@ -298,7 +285,7 @@ def test_roles_without_the_explicit_grant_may_not_import(world: Any, login: Any,
     raw = ledger(good_rows())
     client = login(role)
     assert client.get("/imports/concerns/upload/").status_code == 403
-    response = client.post("/api/v1/imports/concerns/", {"file": SimpleUploadedFile("a.xlsx", raw)})
+    response = api_upload(client, "concerns", raw, "a.xlsx")
     assert response.status_code == 403
     assert not PersonOfConcern.objects.filter(name="刘一").exists()
     if role != "grid_worker":  # grid workers see (masked) the people they help
@@ -314,9 +301,7 @@ def test_superuser_without_an_explicit_role_is_refused_and_sees_no_runs(
     root.save()
     client = login(root)
     assert client.get("/imports/concerns/upload/").status_code == 403
-    response = client.post(
-        "/api/v1/imports/concerns/", {"file": SimpleUploadedFile("a.xlsx", ledger(good_rows()))}
-    )
+    response = api_upload(client, "concerns", ledger(good_rows()), "a.xlsx")
     assert response.status_code == 403
     assert client.get("/imports/concerns/export.xlsx").status_code == 403
     assert client.get(f"/imports/runs/{run.pk}/").status_code == 404

@@ -13,9 +13,8 @@ import io
 import json
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from shouwang.core.audit import ACTIONS
 from shouwang.core.models import AuditEvent
@@ -29,8 +28,18 @@ from shouwang.disputes.models import (
     FollowUp,
 )
 from shouwang.imports import services
-from shouwang.imports.kinds import KINDS, ParseContext
+from shouwang.imports.kinds import KINDS
 from shouwang.imports.models import ImportRun, RunStatus
+
+from .ledger_helpers import (
+    api_upload,
+    cells,
+    import_ledger,
+    paper_ledger,
+    parse_export,
+    post_mapping,
+    upload,
+)
 
 KIND = KINDS["disputes"]
 S = DisputeStatus
@@ -57,12 +66,8 @@ HEADER = [
 FIRST_DATA_ROW = 5  # title, blank, 填报单位, header
 
 
-def row(n: int, **cells: Any) -> list[Any]:
-    base: dict[str, Any] = {h: None for h in HEADER}
-    base["序号"] = n
-    base["村（社区）"] = "甲社区"
-    base.update(cells)
-    return [base[h] for h in HEADER]
+def row(n: int, **values: Any) -> list[Any]:
+    return cells(HEADER, **{"序号": n, "村（社区）": "甲社区", **values})
 
 
 def good_rows() -> list[list[Any]]:
@@ -70,7 +75,6 @@ def good_rows() -> list[list[Any]]:
         row(
             1,
             排查日期="2026/10/5",
-            **{"村（社区）": "甲社区"},
             纠纷名称="张李两家围墙边界纠纷",
             纠纷类型="房屋宅基地",
             当事人="张三、李四",
@@ -84,7 +88,6 @@ def good_rows() -> list[list[Any]]:
         row(
             2,
             排查日期=EXCEL_DAY,
-            **{"村（社区）": "甲社区"},
             纠纷名称="王五讨要工资",
             纠纷类型="劳资纠纷",
             当事人="王五（申请人）、甲建筑公司（被申请人）",
@@ -97,7 +100,6 @@ def good_rows() -> list[list[Any]]:
         row(
             3,
             排查日期="2026-10-12",
-            **{"村（社区）": "甲社区"},
             纠纷名称="楼上楼下噪音",
             纠纷类型="邻里纠纷",
             当事人="赵六、钱七",
@@ -110,7 +112,6 @@ def good_rows() -> list[list[Any]]:
         row(
             4,
             排查日期="20261020",
-            **{"村（社区）": "甲社区"},
             纠纷名称="土地流转租金",
             纠纷类型="山林土地",
             当事人="孙八、周九",
@@ -137,23 +138,11 @@ def bad_rows() -> list[list[Any]]:
 
 
 def ledger(rows: list[list[Any]], header: list[str] | None = None) -> bytes:
-    book = Workbook()
-    sheet: Any = book.active
-    sheet.append(["甲街道矛盾纠纷排查化解台账"])
-    sheet.append([])
-    sheet.append(["填报单位：甲街道综治办", None, None, None, "填报日期：2026年11月30日"])
-    sheet.append(header or HEADER)
-    for cells in rows:
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return paper_ledger(rows, header or HEADER, title="甲街道矛盾纠纷排查化解台账")
 
 
 def run_import(world: Any, raw: bytes, *, user: Any = None, name: str = "纠纷台账.xlsx") -> Any:
-    return services.import_file(
-        actor=user or world.users["township_staff"], kind=KIND, file_name=name, raw=raw
-    )
+    return import_ledger(KIND, user or world.users["township_staff"], raw, name)
 
 
 # -- the paper ledger ------------------------------------------------------------------------
@@ -162,10 +151,7 @@ def run_import(world: Any, raw: bytes, *, user: Any = None, name: str = "纠纷�
 def test_bad_rows_import_nothing_and_every_bad_row_is_listed(world: Any, login: Any) -> None:
     client = login("township_staff")
     before = (Dispute.objects.count(), DisputeParty.objects.count())
-    response = client.post(
-        "/imports/disputes/upload/",
-        {"file": SimpleUploadedFile("纠纷台账.xlsx", ledger(good_rows() + bad_rows()))},
-    )
+    response = upload(client, "disputes", ledger(good_rows() + bad_rows()), "纠纷台账.xlsx")
     assert response.status_code == 302, response.content.decode()[:2000]
     run = ImportRun.objects.latest("pk")
     assert run.header_row == 4 and run.row_count == 9
@@ -173,8 +159,7 @@ def test_bad_rows_import_nothing_and_every_bad_row_is_listed(world: Any, login: 
     assert run.mapping["当事人"] == "parties" and run.mapping["联系电话"] == "party_phones"
     assert run.mapping["化解情况"] == "status" and run.mapping["移交去向"] == "referral_target"
     assert run.mapping["序号"] == "" and run.mapping["备注"] == ""
-    data = {f"col-{i}": run.mapping.get(h, "") for i, h in enumerate(run.headers)}
-    assert client.post(f"/imports/runs/{run.pk}/mapping/", data).status_code == 302
+    assert post_mapping(client, run, run.mapping).status_code == 302
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert (Dispute.objects.count(), DisputeParty.objects.count()) == before
@@ -266,7 +251,6 @@ def test_same_file_twice_creates_no_duplicates(world: Any) -> None:
     repeat = row(
         9,
         排查日期="2026-10-20",
-        **{"村（社区）": "甲社区"},
         纠纷名称="土地 流转租金",
         纠纷类型="山林土地",
     )
@@ -277,13 +261,9 @@ def test_same_file_twice_creates_no_duplicates(world: Any) -> None:
 def test_file_without_data_rows_is_an_error(world: Any, login: Any) -> None:
     client = login("township_staff")
     before = ImportRun.objects.count()
-    page = client.post(
-        "/imports/disputes/upload/", {"file": SimpleUploadedFile("x.xlsx", ledger([]))}
-    )
+    page = upload(client, "disputes", ledger([]), "x.xlsx")
     assert page.status_code == 200 and ImportRun.objects.count() == before
-    api = client.post(
-        "/api/v1/imports/disputes/", {"file": SimpleUploadedFile("x.xlsx", ledger([]))}
-    )
+    api = api_upload(client, "disputes", ledger([]), "x.xlsx")
     assert api.status_code == 422
     assert [e["field"] for e in api.json()["errors"]] == ["file"]
     assert not ImportRun.objects.filter(kind="disputes", status=RunStatus.COMPLETED).exists()
@@ -315,12 +295,7 @@ def test_export_imports_back_unchanged(world: Any, login: Any) -> None:
     assert (Dispute.objects.count(), DisputeParty.objects.count()) == counts
 
     # Every exported cell parses to exactly the stored value.
-    check = services.start_run(actor=staff, kind=KIND, file_name="e.xlsx", raw=raw)
-    ctx = ParseContext(actor=staff, jurisdiction=check.jurisdiction, model=Dispute)
-    parsed, errors = services.validate_rows(
-        KIND, check.headers, check.mapping, services.data_rows(check), ctx
-    )
-    assert not errors
+    parsed = parse_export(KIND, staff, raw)
     stored = {KIND.natural_key(KIND.values_of(d)): d for d in exported}
     assert len(parsed) == len(stored)
     for _number, values in parsed:
@@ -368,15 +343,12 @@ def test_import_needs_add_on_disputes(world: Any, login: Any) -> None:
     for role in ("county_supervisor", "auditor", "team_leader"):
         client = login(role)
         assert client.get("/imports/disputes/upload/").status_code == 403
-        response = client.post(
-            "/api/v1/imports/disputes/", {"file": SimpleUploadedFile("a.xlsx", raw)}
-        )
+        response = api_upload(client, "disputes", raw, "a.xlsx")
         assert response.status_code == 403
     assert not Dispute.objects.filter(title="张李两家围墙边界纠纷").exists()
     # Side B's office cannot import into side A.
-    response = login("township_staff").post(
-        "/api/v1/imports/disputes/",
-        {"file": SimpleUploadedFile("a.xlsx", raw), "jurisdiction": str(world.b.township.pk)},
+    response = api_upload(
+        login("township_staff"), "disputes", raw, "a.xlsx", jurisdiction=str(world.b.township.pk)
     )
     assert response.status_code == 422
 
@@ -385,57 +357,18 @@ def test_import_needs_add_on_disputes(world: Any, login: Any) -> None:
 
 
 def test_historic_rows_need_a_consistent_state(world: Any) -> None:
+    def debt(n: int, title: str, **values: Any) -> list[Any]:
+        """A debt dispute found on 2026-10-01 (unless `values` says otherwise)."""
+        return row(n, **{"排查日期": "2026-10-01", "纠纷名称": title, "纠纷类型": "债务", **values})
+
     rows = [
-        row(
-            1,
-            排查日期="2026-10-01",
-            纠纷名称="一",
-            纠纷类型="债务",
-            化解情况="已办结",
-            化解日期="2026-10-02",
-        ),
-        row(
-            2,
-            排查日期="2026-10-01",
-            纠纷名称="二",
-            纠纷类型="债务",
-            化解情况="调解不成已移交",
-            化解日期="2026-10-02",
-        ),
-        row(
-            3,
-            排查日期="2026-10-09",
-            纠纷名称="三",
-            纠纷类型="债务",
-            化解情况="已化解",
-            化解日期="2026-10-02",
-        ),
-        row(
-            4,
-            排查日期="2026-10-01",
-            纠纷名称="四",
-            纠纷类型="债务",
-            化解情况="调解中",
-            办结日期="2026-10-05",
-        ),
-        row(
-            5,
-            排查日期="2026-10-01",
-            纠纷名称="五",
-            纠纷类型="债务",
-            化解情况="已化解",
-            结果="部分化解",
-            化解日期="2026-10-02",
-        ),
-        row(
-            6,
-            排查日期="2026-10-01",
-            纠纷名称="六",
-            纠纷类型="债务",
-            当事人="甲",
-            联系电话="13900001111、13900002222",
-        ),
-        row(7, **{"村（社区）": "甲街道"}, 排查日期="2026-10-01", 纠纷名称="七", 纠纷类型="债务"),
+        debt(1, "一", 化解情况="已办结", 化解日期="2026-10-02"),
+        debt(2, "二", 化解情况="调解不成已移交", 化解日期="2026-10-02"),
+        debt(3, "三", 排查日期="2026-10-09", 化解情况="已化解", 化解日期="2026-10-02"),
+        debt(4, "四", 化解情况="调解中", 办结日期="2026-10-05"),
+        debt(5, "五", 化解情况="已化解", 结果="部分化解", 化解日期="2026-10-02"),
+        debt(6, "六", 当事人="甲", 联系电话="13900001111、13900002222"),
+        debt(7, "七", **{"村（社区）": "甲街道"}),
     ]
     run = run_import(world, ledger(rows))
     assert run.status == RunStatus.FAILED

@@ -12,9 +12,8 @@ import io
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from shouwang.core.audit import ACTIONS
 from shouwang.core.models import AuditEvent
@@ -24,6 +23,16 @@ from shouwang.hazards.models import Hazard, HazardStatus, HazardTransition
 from shouwang.imports import services
 from shouwang.imports.kinds import KINDS, ParseContext
 from shouwang.imports.models import ColumnMapping, ImportRun, RunStatus
+
+from . import ledger_helpers
+from .ledger_helpers import (
+    api_upload,
+    cells,
+    import_ledger,
+    paper_ledger,
+    parse_export,
+    post_mapping,
+)
 
 KIND = KINDS["hazards"]
 # Excel cells carry no time zone: a naive datetime is what openpyxl reads from a date cell.
@@ -49,135 +58,73 @@ HEADER = [
 FIRST_DATA_ROW = 5
 
 
+def row(
+    n: int, found: Any, village: str | None, place: str, category: str, text: str, **more: Any
+) -> list[Any]:
+    """序号, 发现日期, 村（社区）, 隐患地点, 隐患类别, 隐患内容 and the `more` cells named."""
+    named = {"村（社区）": village, **more}
+    return cells(
+        HEADER, 序号=n, 发现日期=found, 隐患地点=place, 隐患类别=category, 隐患内容=text, **named
+    )
+
+
 def good_rows() -> list[list[Any]]:
     return [
-        [
+        row(
             1,
             "2026/3/5",
             "甲社区",
             "K261+300 防护网",
             "防护网破损",
             "防护网破损约2米",
-            "甲派出所",
-            "甲队员",
-            "2026年3月20日",
-            "已销号",
-            EXCEL_DAY,
-            "",
-        ],
-        [
+            责任单位="甲派出所",
+            责任人="甲队员",
+            整改时限="2026年3月20日",
+            整改情况="已销号",
+            销号日期=EXCEL_DAY,
+            备注="",
+        ),
+        # An Excel date cell.
+        row(
             2,
-            EXCEL_DAY2,  # an Excel date cell
+            EXCEL_DAY2,
             "甲社区",
             "甲小学门口",
             "校园周边",
             "校门口摊贩占道经营",
-            "甲派出所",
-            None,
-            None,
-            "整改中",
-            None,
-            "逢集日尤甚",
-        ],
-        [
-            3,
-            "2026-03-07",
-            None,
-            "甲场镇老街",
-            "消防",
-            "电动车在楼道内充电",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ],
+            责任单位="甲派出所",
+            整改情况="整改中",
+            备注="逢集日尤甚",
+        ),
+        row(3, "2026-03-07", None, "甲场镇老街", "消防", "电动车在楼道内充电"),
     ]
 
 
 def bad_rows() -> list[list[Any]]:
     return [
-        [
-            4,
-            "2026-13-45",
-            "甲社区",
-            "甲桥头",
-            "治安",
-            "夜间聚集",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ],
-        [
-            5,
-            "2026-03-08",
-            "甲社区",
-            "甲河边",
-            "外星人入侵",
-            "不明物体",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ],
-        [6, "2026-03-09", "甲社区", "甲菜市场", "消防", "", None, None, None, None, None, None],
-        [
-            7,
-            "2026-03-10",
-            "乙社区",
-            "乙站台",
-            "治安",
-            "站台围栏缺口",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ],
+        row(4, "2026-13-45", "甲社区", "甲桥头", "治安", "夜间聚集"),
+        row(5, "2026-03-08", "甲社区", "甲河边", "外星人入侵", "不明物体"),
+        row(6, "2026-03-09", "甲社区", "甲菜市场", "消防", ""),
+        row(7, "2026-03-10", "乙社区", "乙站台", "治安", "站台围栏缺口"),
     ]
 
 
 def ledger(rows: list[list[Any]], header: list[str] | None = None, title: bool = True) -> bytes:
-    book = Workbook()
-    sheet: Any = book.active
-    if title:
-        sheet.append(["甲街道隐患排查整改台账"])
-        sheet.append([])
-        sheet.append(["填报单位：甲街道平安办", None, None, None, "填报日期：2026年3月31日"])
-    sheet.append(header or HEADER)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return paper_ledger(
+        rows,
+        header or HEADER,
+        title="甲街道隐患排查整改台账" if title else "",
+        office="甲街道平安办",
+        filed_on="2026年3月31日",
+    )
 
 
 def run_import(world: Any, raw: bytes, *, user: Any = None, name: str = "台账.xlsx") -> ImportRun:
-    return services.import_file(
-        actor=user or world.users["township_staff"],
-        kind=KIND,
-        file_name=name,
-        raw=raw,
-    )
+    return import_ledger(KIND, user or world.users["township_staff"], raw, name)
 
 
 def upload(client: Any, raw: bytes, name: str = "台账.xlsx", **extra: Any) -> Any:
-    return client.post(
-        "/imports/hazards/upload/",
-        {"file": SimpleUploadedFile(name, raw), **extra},
-    )
-
-
-def post_mapping(client: Any, run: ImportRun, mapping: dict[str, str], **extra: Any) -> Any:
-    data = {f"col-{i}": mapping.get(h, "") for i, h in enumerate(run.headers)}
-    return client.post(f"/imports/runs/{run.pk}/mapping/", {**data, **extra})
+    return ledger_helpers.upload(client, "hazards", raw, name, **extra)
 
 
 # -- the paper ledger through the pages ------------------------------------------------------
@@ -290,9 +237,7 @@ def test_file_without_data_rows_is_an_error(world: Any, login: Any) -> None:
     assert response.status_code == 200
     assert "no data rows" in response.content.decode() or "数据行" in response.content.decode()
     assert ImportRun.objects.count() == before
-    api = client.post(
-        "/api/v1/imports/hazards/", {"file": SimpleUploadedFile("x.xlsx", ledger([]))}
-    )
+    api = api_upload(client, "hazards", ledger([]), "x.xlsx")
     assert api.status_code == 422
     assert [e["field"] for e in api.json()["errors"]] == ["file"]
     assert not ImportRun.objects.filter(status=RunStatus.COMPLETED, row_count=0).exists()
@@ -382,12 +327,7 @@ def test_export_imports_back_unchanged(world: Any, login: Any) -> None:
 
     # Every exported row parses to exactly the stored values.
     staff = world.users["township_staff"]
-    check = services.start_run(actor=staff, kind=KIND, file_name="e.xlsx", raw=raw)
-    ctx = ParseContext(actor=staff, jurisdiction=check.jurisdiction, model=Hazard)
-    parsed, errors = services.validate_rows(
-        KIND, check.headers, check.mapping, services.data_rows(check), ctx
-    )
-    assert not errors
+    parsed = parse_export(KIND, staff, raw)
     stored = {KIND.natural_key(KIND.values_of(h)): h for h in exported}
     assert len(parsed) == len(stored)
     for _number, values in parsed:
@@ -420,10 +360,7 @@ def test_export_honours_the_list_filters(world: Any, login: Any) -> None:
 def test_api_refuses_bad_rows_with_row_details(world: Any, login: Any) -> None:
     client = login("township_staff")
     before = Hazard.objects.count()
-    response = client.post(
-        "/api/v1/imports/hazards/",
-        {"file": SimpleUploadedFile("bad.xlsx", ledger(good_rows() + bad_rows()))},
-    )
+    response = api_upload(client, "hazards", ledger(good_rows() + bad_rows()), "bad.xlsx")
     assert response.status_code == 422, response.content
     body = response.json()
     assert body["run"] and body["detail"]
@@ -434,27 +371,17 @@ def test_api_refuses_bad_rows_with_row_details(world: Any, login: Any) -> None:
     assert Hazard.objects.count() == before
 
     # A trial run counts without writing; then the real one.
-    trial = client.post(
-        "/api/v1/imports/hazards/",
-        {"file": SimpleUploadedFile("good.xlsx", ledger(good_rows())), "dry_run": "true"},
-    )
+    trial = api_upload(client, "hazards", ledger(good_rows()), "good.xlsx", dry_run="true")
     assert trial.status_code == 200, trial.content
     assert trial.json()["status"] == "checked" and trial.json()["would_create"] == 3
     assert Hazard.objects.count() == before
-    real = client.post(
-        "/api/v1/imports/hazards/",
-        {"file": SimpleUploadedFile("good.xlsx", ledger(good_rows()))},
-    )
+    real = api_upload(client, "hazards", ledger(good_rows()), "good.xlsx")
     assert real.status_code == 200 and real.json()["created"] == 3
     assert client.get(f"/api/v1/imports/runs/{real.json()['id']}").json()["created"] == 3
 
     # A mapping given as JSON is checked and saved.
-    wrong = client.post(
-        "/api/v1/imports/hazards/",
-        {
-            "file": SimpleUploadedFile("good.xlsx", ledger(good_rows())),
-            "mapping": '{"发现日期": "no_such_field"}',
-        },
+    wrong = api_upload(
+        client, "hazards", ledger(good_rows()), "good.xlsx", mapping='{"发现日期": "no_such_field"}'
     )
     assert wrong.status_code == 422
     assert {e["field"] for e in wrong.json()["errors"]} == {"mapping"}
@@ -465,15 +392,10 @@ def test_import_needs_add_on_hazards_and_stays_in_scope(world: Any, login: Any) 
     for role in ("county_supervisor", "auditor"):
         client = login(role)
         assert upload(client, raw).status_code == 403
-        response = client.post(
-            "/api/v1/imports/hazards/", {"file": SimpleUploadedFile("a.xlsx", raw)}
-        )
+        response = api_upload(client, "hazards", raw, "a.xlsx")
         assert response.status_code == 403
     client = login("township_staff")
-    response = client.post(
-        "/api/v1/imports/hazards/",
-        {"file": SimpleUploadedFile("a.xlsx", raw), "jurisdiction": str(world.b.township.pk)},
-    )
+    response = api_upload(client, "hazards", raw, "a.xlsx", jurisdiction=str(world.b.township.pk))
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["jurisdiction"]
     # Another county's runs are not visible.
@@ -586,10 +508,7 @@ def test_historic_rows_need_a_consistent_state(world: Any) -> None:
 def test_row_errors_follow_the_users_language(world: Any, login: Any) -> None:
     client = login("township_staff")
     client.cookies["django_language"] = "en"
-    response = client.post(
-        "/api/v1/imports/hazards/",
-        {"file": SimpleUploadedFile("bad.xlsx", ledger(bad_rows()[:1]))},
-    )
+    response = api_upload(client, "hazards", ledger(bad_rows()[:1]), "bad.xlsx")
     assert response.status_code == 422
     (error,) = response.json()["errors"]
     assert error["row"] == FIRST_DATA_ROW and error["column"] == "发现日期"

@@ -25,7 +25,6 @@ the level's cadence; one audit event `concerns.person.imported` holds no identif
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,9 +44,9 @@ from shouwang.core import crypto, validators
 from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.models import Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
-from shouwang.core.scoping import can, in_scope, user_grants
+from shouwang.core.scoping import can
 from shouwang.forces.models import Gender, Member
-from shouwang.imports import kinds
+from shouwang.imports import historic, kinds
 from shouwang.imports.kinds import CellInvalid, LedgerField, LedgerKind, ParseContext
 
 PERSON_IMPORTED = "concerns.person.imported"
@@ -64,8 +63,6 @@ GENDER_WORDS: dict[str, tuple[str, ...]] = {
     Gender.MALE: ("男", "男性"),
     Gender.FEMALE: ("女", "女性"),
 }
-
-_LIST_SPLIT = re.compile(r"\s*[、,，;；/\n]\s*")
 
 
 @dataclass(frozen=True)
@@ -89,10 +86,6 @@ class Secret:
 
 #: Identity and phone numbers in free text (messages, sample cells, audit reasons) masked.
 mask_numbers = kinds.mask_numbers
-
-
-def _masked_cell(text: str) -> bool:
-    return "*" in text or "＊" in text
 
 
 # The identity number's validation messages without the digits (the core validators name the
@@ -124,7 +117,7 @@ def parse_citizen_id(value: Any, ctx: ParseContext) -> Secret | None:
             )
         )
     raw = validators.normalize_citizen_id(unicodedata.normalize("NFKC", kinds.cell_text(value)))
-    if _masked_cell(raw):
+    if kinds.is_masked(raw):
         return Secret(digest="", masked=raw[:18])
     if len(raw) != 18:
         raise CellInvalid(
@@ -144,7 +137,7 @@ def parse_phone(value: Any, ctx: ParseContext) -> Secret | None:
     text = unicodedata.normalize("NFKC", kinds.cell_text(value)).replace(" ", "")
     if not text:
         return None
-    if _masked_cell(text):
+    if kinds.is_masked(text):
         return Secret(digest="", masked=text[:30])
     try:
         validators.validate_phone(text)
@@ -169,7 +162,7 @@ def parse_helper_names(value: Any, ctx: ParseContext) -> tuple[Any, ...] | None:
     text = kinds.cell_text(value)
     if not text:
         return None
-    names = [n for n in _LIST_SPLIT.split(text) if n]
+    names = [n for n in kinds.split_list(text) if n]
     return tuple(dict.fromkeys(names)) or None
 
 
@@ -187,13 +180,8 @@ def _fields() -> tuple[LedgerField, ...]:
             required=True,
             width=10,
         ),
-        LedgerField(
-            "gender",
-            gettext_lazy("gender"),
-            ("性别",),
-            kinds.choice(GENDER_WORDS, Gender.choices),
-            to_cell=kinds.choice_cell(GENDER_WORDS),
-            width=6,
+        kinds.choice_field(
+            "gender", gettext_lazy("gender"), ("性别",), GENDER_WORDS, Gender.choices, width=6
         ),
         LedgerField(
             "citizen_id",
@@ -269,7 +257,7 @@ def _fields() -> tuple[LedgerField, ...]:
             kinds.text(200),
             width=14,
         ),
-        LedgerField(
+        kinds.choice_field(
             "attention_level",
             gettext_lazy("attention level"),
             (
@@ -282,9 +270,9 @@ def _fields() -> tuple[LedgerField, ...]:
                 "等级",
                 "级别",
             ),
-            kinds.choice(LEVEL_WORDS, AttentionLevel.choices),
+            LEVEL_WORDS,
+            AttentionLevel.choices,
             required=True,
-            to_cell=kinds.choice_cell(LEVEL_WORDS),
             width=8,
         ),
         LedgerField(
@@ -420,62 +408,39 @@ def import_person(
     """Register one person from a ledger row (see the module docstring)."""
     if not can(actor, PersonOfConcern, "add"):
         raise PermissionDenied
-    reason = _("Imported from %(source)s, row %(row)s.") % {
-        "source": mask_numbers(source),
-        "row": row,
-    }
+    reason = historic.import_reason(mask_numbers(source), row)
     citizen_id: Secret | None = values.get("citizen_id")
     phone: Secret | None = values.get("phone")
     if (citizen_id and citizen_id.is_masked) or (phone and phone.is_masked):
         raise RecordInvalid({NON_FIELD: [_("A masked number cannot be imported.")]})
 
-    def plain(name: str) -> Any:
-        value = values.get(name)
-        return "" if value is None else value
-
     data = {
         "name": values["name"],
-        "gender": plain("gender"),
-        "birth_date": values["birth_date"].isoformat() if values.get("birth_date") else "",
+        **historic.form_values(
+            values, "gender", "address", "category_note", "guardian", "risk_notes"
+        ),
+        **historic.form_dates(values, "birth_date", "registered_on"),
         "jurisdiction": values["jurisdiction"].pk,
-        "address": plain("address"),
         "category": values["category"].pk,
-        "category_note": plain("category_note"),
         "attention_level": values["attention_level"],
         "helpers": [m.pk for m in values.get("helpers") or ()],
-        "guardian": plain("guardian"),
-        "risk_notes": plain("risk_notes"),
-        "registered_on": values["registered_on"].isoformat() if values.get("registered_on") else "",
         "citizen_id_number": citizen_id.full if citizen_id else "",
         "phone_number": phone.full if phone else "",
     }
     with transaction.atomic():
         form = PersonCreateForm(data=data, actor=actor)
-        if not form.is_valid():
-            raise RecordInvalid(
-                {
-                    _FORM_TO_LEDGER.get(k, k): [mask_numbers(str(m)) for m in v]
-                    for k, v in form.errors.items()
-                }
-            )
-        person: PersonOfConcern = form.save(commit=False)
+        person: PersonOfConcern = historic.unsaved_from_form(
+            form, field_of=_FORM_TO_LEDGER, message=mask_numbers
+        )
         try:
             person.set_citizen_id(citizen_id.full if citizen_id else "")
             person.set_phone(phone.full if phone else "")
         except ValidationError:  # checked by the parsers already; never echo the number
             raise RecordInvalid({"citizen_id": [_("The number is not valid.")]}) from None
         person.last_visit_on = values.get("last_visit_on")
-        try:
-            person.full_clean(exclude=["jurisdiction", "category"])
-        except ValidationError as exc:
-            raise RecordInvalid.from_validation_error(exc) from exc
-        person.save()
-        form.save_m2m()
-        if not in_scope(person, actor, "add"):
-            transaction.set_rollback(True)
-            raise RecordInvalid(
-                {NON_FIELD: [_("You may not create records outside your jurisdiction.")]}
-            )
+        historic.save_in_scope(
+            person, actor, exclude=["jurisdiction", "category"], after_save=form.save_m2m
+        )
         person.next_visit_due = person.compute_next_visit_due()
         person.save(update_fields=["next_visit_due"])
         after = {
@@ -570,40 +535,23 @@ def export_queryset(user: Any, params: Mapping[str, Any]) -> QuerySet[PersonOfCo
     )
 
 
-def _anchor(user: Any, params: Mapping[str, Any]) -> Jurisdiction | None:
-    """Where the export is filed in the audit trail: the jurisdiction filtered on, else the
-    user's widest grant that may view people of concern."""
-    wanted = params.get("jurisdiction")
-    if wanted:
-        node = Jurisdiction.objects.filter(pk=services._int(wanted)).first()
-        if node is not None:
-            return node
-    grants = [g for g in user_grants(user) if g.role.allows(services.PERSON_KEY, "view")]
-    grants.sort(key=lambda g: len(g.jurisdiction.path))
-    return grants[0].jurisdiction if grants else None
-
-
 def audit_export(user: Any, params: Mapping[str, Any], people: list[Any]) -> None:
     """Every export is audited: rows, ids, filters and whether full numbers left the system
     (no names, no numbers)."""
     unmasked = any(
         _unmasked_for(user, p) and bool(p.citizen_id_encrypted or p.phone_encrypted) for p in people
     )
-    anchor = _anchor(user, params)
+    anchor = services.export_anchor(user, params)
     if anchor is None:
         raise PermissionDenied
     with transaction.atomic():
-        record_event(
-            PERSON_EXPORTED,
-            actor=user,
-            target=anchor,
-            after={
-                "rows": len(people),
-                "unmasked": unmasked,
-                "ids": [p.pk for p in people],
-                "filters": {k: mask_numbers(str(v)) for k, v in params.items() if v},
-                "via": "ledger",
-            },
+        services.record_export(
+            user,
+            anchor,
+            people,
+            unmasked=unmasked,
+            filters={k: mask_numbers(str(v)) for k, v in params.items() if v},
+            via="ledger",
         )
 
 

@@ -291,23 +291,41 @@ def export_people(
     out = io.BytesIO()
     book.save(out)
     with transaction.atomic():
-        anchor = _export_anchor(actor, filters)
+        anchor = export_anchor(actor, filters)
         if anchor is not None:
-            record_event(
-                "concerns.person.exported",
-                actor=actor,
-                target=anchor,
-                after={
-                    "rows": len(rows),
-                    "unmasked": any_unmasked,
-                    "ids": [p.pk for p in rows],
-                    "filters": {k: str(v) for k, v in (filters or {}).items() if v},
-                },
+            record_export(
+                actor,
+                anchor,
+                rows,
+                unmasked=any_unmasked,
+                filters={k: str(v) for k, v in (filters or {}).items() if v},
             )
     return out.getvalue(), any_unmasked
 
 
-def _export_anchor(actor: Any, filters: Mapping[str, Any] | None) -> Jurisdiction | None:
+def record_export(
+    actor: Any,
+    anchor: Jurisdiction,
+    people: list[Any],
+    *,
+    unmasked: bool,
+    filters: dict[str, str],
+    via: str = "",
+) -> None:
+    """The audit event of an export of people: rows, ids, filters and whether full numbers
+    left the system (no names, no numbers); `via` names another way out (the ledger)."""
+    after: dict[str, Any] = {
+        "rows": len(people),
+        "unmasked": unmasked,
+        "ids": [p.pk for p in people],
+        "filters": filters,
+    }
+    if via:
+        after["via"] = via
+    record_event("concerns.person.exported", actor=actor, target=anchor, after=after)
+
+
+def export_anchor(actor: Any, filters: Mapping[str, Any] | None) -> Jurisdiction | None:
     """The jurisdiction an export is filed under in the audit trail: the one filtered on, or
     the actor's widest grant that may view people of concern."""
     wanted = (filters or {}).get("jurisdiction")

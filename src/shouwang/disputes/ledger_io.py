@@ -33,10 +33,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.core import validators
-from shouwang.core.audit import ACTIONS, record_event, snapshot
+from shouwang.core.audit import ACTIONS, snapshot
 from shouwang.core.models import CodeItem
-from shouwang.core.records import NON_FIELD, RecordInvalid
-from shouwang.core.scoping import can, in_scope
+from shouwang.core.records import RecordInvalid
+from shouwang.core.scoping import can
 from shouwang.disputes import workflow
 from shouwang.disputes.forms import DisputeForm
 from shouwang.disputes.models import (
@@ -52,8 +52,7 @@ from shouwang.disputes.models import (
     Screening,
     week_start,
 )
-from shouwang.forces.models import Member, Organisation
-from shouwang.imports import kinds
+from shouwang.imports import historic, kinds
 from shouwang.imports.kinds import CellInvalid, LedgerField, LedgerKind, ParseContext
 
 DISPUTE_IMPORTED = "disputes.dispute.imported"
@@ -114,7 +113,6 @@ NO_WORDS = frozenset({"否", "无", "没有", "×", "no", "n", "false", "0"})
 RESULT_STATES = (S.RESOLVED, S.PARTLY_RESOLVED, S.FAILED_REFERRED)
 OPEN_STATES = (S.REGISTERED, S.MEDIATING)
 
-_LIST_SPLIT = re.compile(r"\s*[、,，;；/\n]\s*")
 _PARTY = re.compile(r"^(?P<name>.+?)\s*[（(]\s*(?P<role>[^()（）]+?)\s*[)）]$")
 
 
@@ -124,7 +122,7 @@ _PARTY = re.compile(r"^(?P<name>.+?)\s*[（(]\s*(?P<role>[^()（）]+?)\s*[)）]
 def _split(text: str) -> list[str]:
     """A list written in one cell: 、 , ， ; ； / or line breaks between the entries; empty
     entries keep their place (a party without a phone number), trailing ones are dropped."""
-    parts = _LIST_SPLIT.split(text.strip())
+    parts = kinds.split_list(text.strip())
     if len(parts) == 1:
         parts = text.split()
     while parts and not parts[-1]:
@@ -178,8 +176,7 @@ def parties_cell(parties: tuple[tuple[str, str], ...]) -> str:
     return "、".join(f"{name}（{ROLE_WORDS[role][0]}）" for name, role in parties)
 
 
-def is_masked(text: str) -> bool:
-    return "*" in text or "＊" in text
+is_masked = kinds.is_masked
 
 
 def parse_phones(value: Any, ctx: ParseContext) -> tuple[str, ...] | None:
@@ -354,20 +351,20 @@ def _fields() -> tuple[LedgerField, ...]:
             whole_number,
             width=8,
         ),
-        LedgerField(
+        kinds.choice_field(
             "risk_level",
             gettext_lazy("risk level"),
             ("风险等级", "风险级别", "预警等级", "等级"),
-            kinds.choice(RISK_WORDS, RiskLevel.choices),
-            to_cell=kinds.choice_cell(RISK_WORDS),
+            RISK_WORDS,
+            RiskLevel.choices,
             width=8,
         ),
-        LedgerField(
+        kinds.choice_field(
             "source",
             gettext_lazy("source"),
             ("来源", "纠纷来源", "线索来源", "来源渠道", "发现途径"),
-            kinds.choice(SOURCE_WORDS, DisputeSource.choices),
-            to_cell=kinds.choice_cell(SOURCE_WORDS),
+            SOURCE_WORDS,
+            DisputeSource.choices,
             width=10,
         ),
         LedgerField(
@@ -392,21 +389,10 @@ def _fields() -> tuple[LedgerField, ...]:
             kinds.text(),
             width=20,
         ),
-        LedgerField(
-            "responsible_unit",
-            gettext_lazy("responsible unit"),
+        *kinds.responsible_fields(
             ("责任单位", "化解责任单位", "包案单位", "牵头单位"),
-            kinds.scoped_by_name(Organisation, gettext_lazy("unit")),
-            to_cell=kinds.name_cell,
-            width=14,
-        ),
-        LedgerField(
-            "responsible_person",
-            gettext_lazy("responsible person"),
             ("责任人", "化解责任人", "包案责任人", "包案人", "包案领导"),
-            kinds.scoped_by_name(Member, gettext_lazy("member")),
-            to_cell=kinds.name_cell,
-            width=10,
+            unit_width=14,
         ),
         LedgerField(
             "plan",
@@ -429,30 +415,29 @@ def _fields() -> tuple[LedgerField, ...]:
             kinds.text(),
             width=16,
         ),
-        LedgerField("longitude", gettext_lazy("longitude"), ("经度",), kinds.number, width=11),
-        LedgerField("latitude", gettext_lazy("latitude"), ("纬度",), kinds.number, width=11),
-        LedgerField(
+        *kinds.coordinate_fields(),
+        kinds.choice_field(
             "status",
             gettext_lazy("status"),
             ("状态", "化解状态", "化解情况", "办理状态", "进展情况", "处理情况", "调处情况"),
-            kinds.choice(STATUS_WORDS, DisputeStatus.choices),
-            to_cell=kinds.choice_cell(STATUS_WORDS),
+            STATUS_WORDS,
+            DisputeStatus.choices,
             width=10,
         ),
-        LedgerField(
+        kinds.choice_field(
             "outcome",
             gettext_lazy("result"),
             ("结果", "化解结果", "调解结果", "调处结果"),
-            kinds.choice(OUTCOME_WORDS, [(k, S(k).label) for k in OUTCOME_WORDS]),
-            to_cell=kinds.choice_cell(OUTCOME_WORDS),
+            OUTCOME_WORDS,
+            [(k, S(k).label) for k in OUTCOME_WORDS],
             width=10,
         ),
-        LedgerField(
+        kinds.choice_field(
             "referral_target",
             gettext_lazy("referred to"),
             ("移交单位", "移交去向", "移交部门", "转交单位"),
-            kinds.choice(REFERRAL_WORDS, ReferralTarget.choices),
-            to_cell=kinds.choice_cell(REFERRAL_WORDS),
+            REFERRAL_WORDS,
+            ReferralTarget.choices,
             width=10,
         ),
         LedgerField(
@@ -586,7 +571,7 @@ def import_dispute(
     "other" and the ledger (file and row) is its source record."""
     if not can(actor, Dispute, "add"):
         raise PermissionDenied
-    reason = _("Imported from %(source)s, row %(row)s.") % {"source": source, "row": row}
+    reason = historic.import_reason(source, row)
     place = values["jurisdiction"]
     registered_on: dt.date = values["registered_on"]
     screening = _screening_of(place, registered_on)
@@ -622,16 +607,20 @@ def import_dispute(
         value = values.get(name)
         return "" if value is None else value.pk
 
-    def plain(name: str) -> Any:
-        value = values.get(name)
-        return "" if value is None else value
-
     people = values.get("people_involved")
     data = {
         "jurisdiction": place.pk,
         "title": values["title"],
         "category": values["category"].pk,
-        "description": plain("description"),
+        **historic.form_values(
+            values,
+            "description",
+            "civil_to_criminal_note",
+            "longitude",
+            "latitude",
+            "plan",
+            "expected_result",
+        ),
         "people_involved": people
         if people is not None
         else max(2, len(values.get("parties") or ())),
@@ -643,20 +632,12 @@ def import_dispute(
         "source_record": values.get("source_record") or reason[:200],
         "registered_on": registered_on.isoformat(),
         "civil_to_criminal": bool(values.get("civil_to_criminal")),
-        "civil_to_criminal_note": plain("civil_to_criminal_note"),
-        "longitude": plain("longitude"),
-        "latitude": plain("latitude"),
         "responsible_unit": pk("responsible_unit"),
         "responsible_person": pk("responsible_person"),
-        "plan": plain("plan"),
-        "resolve_by": values["resolve_by"].isoformat() if values.get("resolve_by") else "",
-        "expected_result": plain("expected_result"),
+        **historic.form_dates(values, "resolve_by"),
     }
     with transaction.atomic():
-        form = DisputeForm(data=data, actor=actor)
-        if not form.is_valid():
-            raise RecordInvalid({k: [str(m) for m in v] for k, v in form.errors.items()})
-        dispute: Dispute = form.save(commit=False)
+        dispute: Dispute = historic.unsaved_from_form(DisputeForm(data=data, actor=actor))
         dispute.registered_by = actor
         if dispute.resolve_by is None:
             dispute.resolve_by = workflow.default_resolve_by(place, registered_on)
@@ -669,25 +650,18 @@ def import_dispute(
             dispute.result_note = values.get("result_note") or ""
         if status == S.CLOSED:
             dispute.closed_at = values.get("closed_at")
-        try:
-            dispute.full_clean(
-                exclude=[
-                    "jurisdiction",
-                    "category",
-                    "registered_by",
-                    "responsible_unit",
-                    "responsible_person",
-                    "screening",
-                ]
-            )
-        except ValidationError as exc:
-            raise RecordInvalid.from_validation_error(exc) from exc
-        dispute.save()
-        if not in_scope(dispute, actor, "add"):
-            transaction.set_rollback(True)
-            raise RecordInvalid(
-                {NON_FIELD: [_("You may not create records outside your jurisdiction.")]}
-            )
+        historic.save_in_scope(
+            dispute,
+            actor,
+            exclude=[
+                "jurisdiction",
+                "category",
+                "registered_by",
+                "responsible_unit",
+                "responsible_person",
+                "screening",
+            ],
+        )
         parties = []
         for index, (name, role) in enumerate(values.get("parties") or ()):
             party = DisputeParty(dispute=dispute, name=name, role=role)
@@ -702,15 +676,19 @@ def import_dispute(
                 FollowUp.objects.create(
                     dispute=dispute, due_on=dispute.resolved_on + dt.timedelta(days=days)
                 )
-        DisputeTransition.objects.create(
-            dispute=dispute, from_status="", to_status=status, actor=actor, reason=reason
-        )
         after = {
             **snapshot(dispute),
             # Names and masked numbers only: the phone numbers never enter the audit trail.
             "parties": [{"name": p.name, "role": p.role, "phone": p.phone_masked} for p in parties],
         }
-        record_event(DISPUTE_IMPORTED, actor=actor, target=dispute, after=after, reason=reason)
+        historic.record_import(
+            dispute,
+            history=DisputeTransition,
+            code=DISPUTE_IMPORTED,
+            actor=actor,
+            reason=reason,
+            after=after,
+        )
     return dispute
 
 
@@ -784,10 +762,7 @@ def values_of(dispute: Dispute) -> dict[str, Any]:
 
 def export_queryset(user: Any, params: Mapping[str, Any]) -> QuerySet[Dispute]:
     """The files of the list page with the same filters (jurisdiction, status, category, …)."""
-    from shouwang.core import registry
-
-    record_type = registry.get("disputes")
-    qs = record_type.filter_queryset(record_type.base_queryset(user), params)
+    qs = kinds.list_page_records("disputes", user, params)
     return _with_parties(qs).order_by("registered_on", "pk")
 
 

@@ -16,17 +16,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouwang.core.audit import ACTIONS, record_event, snapshot
-from shouwang.core.records import NON_FIELD, RecordInvalid
-from shouwang.core.scoping import can, in_scope
-from shouwang.forces.models import Member, Organisation
+from shouwang.core.audit import ACTIONS
+from shouwang.core.scoping import can
 from shouwang.hazards import workflow
 from shouwang.hazards.forms import HazardForm
 from shouwang.hazards.models import (
@@ -37,7 +35,7 @@ from shouwang.hazards.models import (
     HazardStatus,
     HazardTransition,
 )
-from shouwang.imports import kinds
+from shouwang.imports import historic, kinds
 from shouwang.imports.kinds import LedgerField, LedgerKind, ParseContext
 
 HAZARD_IMPORTED = "hazards.hazard.imported"
@@ -129,31 +127,19 @@ def _fields() -> tuple[LedgerField, ...]:
             required=True,
             width=36,
         ),
-        LedgerField(
+        kinds.choice_field(
             "severity",
             gettext_lazy("severity"),
             ("隐患等级", "等级", "严重程度", "隐患级别", "级别"),
-            kinds.choice(SEVERITY_WORDS, HazardSeverity.choices),
-            to_cell=kinds.choice_cell(SEVERITY_WORDS),
+            SEVERITY_WORDS,
+            HazardSeverity.choices,
             width=8,
         ),
-        LedgerField("longitude", gettext_lazy("longitude"), ("经度",), kinds.number, width=11),
-        LedgerField("latitude", gettext_lazy("latitude"), ("纬度",), kinds.number, width=11),
-        LedgerField(
-            "responsible_unit",
-            gettext_lazy("responsible unit"),
+        *kinds.coordinate_fields(),
+        *kinds.responsible_fields(
             ("责任单位", "整改责任单位", "整改单位", "责任部门"),
-            kinds.scoped_by_name(Organisation, gettext_lazy("unit")),
-            to_cell=kinds.name_cell,
-            width=16,
-        ),
-        LedgerField(
-            "responsible_person",
-            gettext_lazy("responsible person"),
             ("责任人", "整改责任人", "整改人", "包保责任人"),
-            kinds.scoped_by_name(Member, gettext_lazy("member")),
-            to_cell=kinds.name_cell,
-            width=10,
+            unit_width=16,
         ),
         LedgerField(
             "deadline",
@@ -162,12 +148,12 @@ def _fields() -> tuple[LedgerField, ...]:
             kinds.date,
             width=12,
         ),
-        LedgerField(
+        kinds.choice_field(
             "status",
             gettext_lazy("status"),
             ("整改状态", "状态", "整改情况", "整改进度", "是否销号", "处理状态", "进展情况"),
-            kinds.choice(STATUS_WORDS, HazardStatus.choices),
-            to_cell=kinds.choice_cell(STATUS_WORDS),
+            STATUS_WORDS,
+            HazardStatus.choices,
             width=9,
         ),
         LedgerField(
@@ -283,18 +269,14 @@ def import_hazard(
         "jurisdiction": values["jurisdiction"].pk,
         "description": values["description"],
         "place": values.get("place") or "",
-        "longitude": "" if values.get("longitude") is None else values["longitude"],
-        "latitude": "" if values.get("latitude") is None else values["latitude"],
+        **historic.form_values(values, "longitude", "latitude"),
         "severity": values.get("severity") or HazardSeverity.GENERAL,
         "found_at": values["found_at"].isoformat(),
         "note": values.get("note") or "",
     }
-    reason = _("Imported from %(source)s, row %(row)s.") % {"source": source, "row": row}
+    reason = historic.import_reason(source, row)
     with transaction.atomic():
-        form = HazardForm(data=data, actor=actor)
-        if not form.is_valid():
-            raise RecordInvalid({k: [str(m) for m in v] for k, v in form.errors.items()})
-        hazard: Hazard = form.save(commit=False)
+        hazard: Hazard = historic.unsaved_from_form(HazardForm(data=data, actor=actor))
         hazard.found_by = actor
         hazard.source = HazardSource.OFFICE
         status = values.get("status") or S.REPORTED
@@ -317,33 +299,23 @@ def import_hazard(
         if status == S.CLOSED:
             hazard.closed_at = values.get("closed_at")
             hazard.verified_at = hazard.closed_at
-        try:
-            # The related records were checked already: by the form (category, jurisdiction)
-            # or resolved from the actor's visible records (unit, person); uuid is fresh.
-            hazard.full_clean(
-                exclude=[
-                    "uuid",
-                    "category",
-                    "jurisdiction",
-                    "found_by",
-                    "assigned_by",
-                    "responsible_unit",
-                    "responsible_person",
-                ]
-            )
-        except ValidationError as exc:
-            raise RecordInvalid.from_validation_error(exc) from exc
-        hazard.save()
-        if not in_scope(hazard, actor, "add"):
-            transaction.set_rollback(True)
-            raise RecordInvalid(
-                {NON_FIELD: [_("You may not create records outside your jurisdiction.")]}
-            )
-        HazardTransition.objects.create(
-            hazard=hazard, from_status="", to_status=status, actor=actor, reason=reason
+        # The related records were checked already: by the form (category, jurisdiction) or
+        # resolved from the actor's visible records (unit, person); uuid is fresh.
+        historic.save_in_scope(
+            hazard,
+            actor,
+            exclude=[
+                "uuid",
+                "category",
+                "jurisdiction",
+                "found_by",
+                "assigned_by",
+                "responsible_unit",
+                "responsible_person",
+            ],
         )
-        record_event(
-            HAZARD_IMPORTED, actor=actor, target=hazard, after=snapshot(hazard), reason=reason
+        historic.record_import(
+            hazard, history=HazardTransition, code=HAZARD_IMPORTED, actor=actor, reason=reason
         )
     return hazard
 
@@ -400,11 +372,7 @@ def values_of(hazard: Hazard) -> dict[str, Any]:
 
 def export_queryset(user: Any, params: Mapping[str, Any]) -> QuerySet[Hazard]:
     """The hazards of the list page with the same filters (jurisdiction, status, category, …)."""
-    from shouwang.core import registry
-
-    record_type = registry.get("hazards")
-    qs = record_type.filter_queryset(record_type.base_queryset(user), params)
-    return qs.order_by("found_at", "pk")
+    return kinds.list_page_records("hazards", user, params).order_by("found_at", "pk")
 
 
 HAZARD_LEDGER = kinds.register(

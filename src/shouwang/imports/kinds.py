@@ -25,6 +25,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.core.models import CodeItem, Jurisdiction
 from shouwang.core.scoping import is_explicit_only, record_type_key, user_grants
@@ -467,3 +468,86 @@ def mask_numbers(text: str) -> str:
 def squash(value: Any) -> str:
     """Text compared for duplicates: NFKC, without any whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or "")))
+
+
+_LIST_SPLIT = re.compile(r"\s*[、,，;；/\n]\s*")
+
+
+def split_list(text: str) -> list[str]:
+    """Entries written in one cell with 、 , ， ; ； / or line breaks between them (empty
+    entries keep their place)."""
+    return _LIST_SPLIT.split(text)
+
+
+def is_masked(text: str) -> bool:
+    """Whether a cell holds a masked number (139****5678, as masked exports write it)."""
+    return "*" in text or "＊" in text
+
+
+# -- fields several ledgers declare alike ---------------------------------------------------------
+
+
+def choice_field(
+    name: str,
+    label: Any,
+    aliases: tuple[str, ...],
+    words: Mapping[str, tuple[str, ...]],
+    labels: Iterable[tuple[str, Any]] = (),
+    *,
+    required: bool = False,
+    width: int = 14,
+) -> LedgerField:
+    """A field with a value from a fixed list (see `choice`); the export writes each value's
+    first word, so an export always imports back."""
+    return LedgerField(
+        name,
+        label,
+        aliases,
+        choice(words, labels),
+        required=required,
+        to_cell=choice_cell(words),
+        width=width,
+    )
+
+
+def coordinate_fields() -> tuple[LedgerField, LedgerField]:
+    """Longitude and latitude (经度, 纬度) as numbers."""
+    return (
+        LedgerField("longitude", gettext_lazy("longitude"), ("经度",), number, width=11),
+        LedgerField("latitude", gettext_lazy("latitude"), ("纬度",), number, width=11),
+    )
+
+
+def responsible_fields(
+    unit_aliases: tuple[str, ...], person_aliases: tuple[str, ...], *, unit_width: int
+) -> tuple[LedgerField, LedgerField]:
+    """The responsible unit and person, each by its name among the records the actor sees."""
+    from shouwang.forces.models import Member, Organisation
+
+    return (
+        LedgerField(
+            "responsible_unit",
+            gettext_lazy("responsible unit"),
+            unit_aliases,
+            scoped_by_name(Organisation, gettext_lazy("unit")),
+            to_cell=name_cell,
+            width=unit_width,
+        ),
+        LedgerField(
+            "responsible_person",
+            gettext_lazy("responsible person"),
+            person_aliases,
+            scoped_by_name(Member, gettext_lazy("member")),
+            to_cell=name_cell,
+            width=10,
+        ),
+    )
+
+
+def list_page_records(key: str, user: Any, params: Mapping[str, Any]) -> models.QuerySet[Any]:
+    """The records of a registered record type's list page with the same filters (for a
+    kind's `export_queryset`)."""
+    from shouwang.core import registry
+
+    record_type = registry.get(key)
+    return record_type.filter_queryset(record_type.base_queryset(user), params)
