@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shouwang.disputes",
     "shouwang.concerns",
     "shouwang.imports",
+    "shouwang.governance",
 ]
 
 MIDDLEWARE = [

@@ -55,6 +55,7 @@ urlpatterns = [
     path("hazards/", include("shouwang.hazards.urls")),
     path("disputes/", include("shouwang.disputes.urls")),
     path("concerns/", include("shouwang.concerns.urls")),
+    path("governance/", include("shouwang.governance.urls")),
     path("imports/", include("shouwang.imports.urls")),  # ledger import and export
     path("open311/v2/", include("shouwang.hazards.open311_urls")),  # GeoReport v2 (public)
     path("app/", include("shouwang.patrols.app_urls")),

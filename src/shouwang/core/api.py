@@ -393,4 +393,5 @@ api.add_router("/hazard-reports", "shouwang.hazards.api.router")  # report, from
 api.add_router("/tasks", "shouwang.core.inbox_api.router")  # "my tasks" on all cases
 api.add_router("/disputes", "shouwang.disputes.api.router")  # screening, files, mediation
 api.add_router("/concerns", "shouwang.concerns.api.router")  # people of concern, visits
+api.add_router("/governance", "shouwang.governance.api.router")  # trainings, meetings
 api.add_router("/imports", "shouwang.imports.api.router")  # ledger imports (Excel)

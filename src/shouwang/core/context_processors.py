@@ -18,6 +18,7 @@ SECTIONS = [
     ("rostering", _("Duty planning")),
     ("field", _("Field work")),
     ("cases", _("Cases")),
+    ("governance", _("Governance")),
     ("setup", _("Setup")),
 ]
 
@@ -37,6 +38,7 @@ SECTION_PAGES: list[tuple[str, str, Any, str, Action]] = [
     ("cases", "imports-home", _("Ledger import and export"), "hazards.hazard", "view"),
     ("cases", "my-tasks", _("My tasks"), "hazards.hazard", "view"),
     ("cases", "map", _("Map of open cases"), "hazards.hazard", "view"),
+    ("governance", "governance-gaps", _("Training and drill gaps"), "governance.training", "view"),
     ("setup", "notify-deliveries", _("Message deliveries"), "notify.delivery", "view"),
 ]
 
