@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Router, Schema, Status
 
+from shouwang.core.api import ERRORS, ErrorOut
+from shouwang.core.api import error_body as shared_error_body
 from shouwang.core.models import Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for
@@ -65,29 +67,8 @@ def field_label(name: str) -> str:
     return name
 
 
-class FieldErrorOut(Schema):
-    field: str
-    label: str
-    message: str
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[FieldErrorOut] = []
-
-
-ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-
-
 def error_body(exc: RecordInvalid) -> dict[str, Any]:
-    return {
-        "detail": _("The input was not accepted."),
-        "errors": [
-            {"field": name, "label": field_label(name), "message": message}
-            for name, messages in exc.errors.items()
-            for message in messages
-        ],
-    }
+    return shared_error_body(exc, field_label)
 
 
 def _date(value: Any) -> str | None:

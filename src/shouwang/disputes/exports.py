@@ -22,17 +22,7 @@ from shouwang.disputes.models import (
     FollowUp,
     MediationAgreement,
 )
-from shouwang.rostering.exports import PDF_FONT, _register_font
-
-
-def _esc(text: Any) -> str:
-    return (
-        str(text if text is not None else "")
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", "<br/>")
-    )
+from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
 
 
 def agreement_pdf(agreement: MediationAgreement) -> bytes:
@@ -56,7 +46,7 @@ def agreement_pdf(agreement: MediationAgreement) -> bytes:
     body = style("body", 11)
 
     def para(text: Any, st: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(_esc(text), st)
+        return Paragraph(pdf_text(text), st)
 
     story: list[Any] = [
         para(_("People's mediation agreement"), title),

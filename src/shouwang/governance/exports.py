@@ -8,17 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from shouwang.governance.models import JointMeeting
-from shouwang.rostering.exports import PDF_FONT, _register_font
-
-
-def _esc(text: Any) -> str:
-    return (
-        str(text if text is not None else "")
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", "<br/>")
-    )
+from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
 
 
 def minutes_pdf(meeting: JointMeeting) -> bytes:
@@ -40,7 +30,7 @@ def minutes_pdf(meeting: JointMeeting) -> bytes:
     body = style("body", 11)
 
     def para(text: Any, st: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(_esc(text), st)
+        return Paragraph(pdf_text(text), st)
 
     units = "、".join(u.name for u in meeting.units.all()) or "—"
     story: list[Any] = [

@@ -27,7 +27,7 @@ from shouwang.patrols.models import (
     LogStatus,
     PatrolLog,
 )
-from shouwang.rostering.exports import PDF_FONT, _register_font
+from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
 
 STATUS_ZH = {
     LogStatus.OPEN: "填写中",
@@ -294,17 +294,8 @@ def ledger_pdf(
     head = style("head", 8.5, alignment=1)
     sign = style("sign", 11, spaceBefore=4)
 
-    def esc(text: Any) -> str:
-        return (
-            str(text if text is not None else "")
-            .replace("&", "&amp;")
-            .replace("<", "&lt;")
-            .replace(">", "&gt;")
-            .replace("\n", "<br/>")
-        )
-
     def para(text: Any, st: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(esc(text), st)
+        return Paragraph(pdf_text(text), st)
 
     def table(headers: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
         data = [[para(h, head) for h in headers]]
@@ -521,7 +512,7 @@ def ledger_pdf(
         def afterFlowable(self, flowable: Any) -> None:  # noqa: N802 (reportlab hook)
             text = getattr(flowable, "toc_text", None)
             if text:
-                self.notify("TOCEntry", (0, esc(text), self.page))
+                self.notify("TOCEntry", (0, pdf_text(text), self.page))
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()

@@ -191,6 +191,17 @@ def timetable_xlsx(roster: Roster) -> bytes:
 # -- PDF --------------------------------------------------------------------------------------
 
 
+def pdf_text(text: Any) -> str:
+    """Text for a reportlab Paragraph: markup characters escaped, line breaks kept."""
+    return (
+        str(text if text is not None else "")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", "<br/>")
+    )
+
+
 def _register_font() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -219,8 +230,7 @@ def timetable_pdf(roster: Roster) -> bytes:
     sign_style = ParagraphStyle("sign", fontName=PDF_FONT, fontSize=11, leading=16)
 
     def para(text: str, style: ParagraphStyle) -> Paragraph:
-        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return Paragraph(escaped, style)
+        return Paragraph(pdf_text(text), style)
 
     rows = duty_rows(roster)
     data: list[list[Any]] = [[para(h, head_style) for h in DATE_HEADERS]]
