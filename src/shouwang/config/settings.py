@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "shouwang.concerns",
     "shouwang.imports",
     "shouwang.governance",
+    "shouwang.railway",
+    "shouwang.specialops",
+    "shouwang.assessment",
+    "shouwang.reports",
 ]
 
 MIDDLEWARE = [

@@ -56,6 +56,10 @@ urlpatterns = [
     path("disputes/", include("shouwang.disputes.urls")),
     path("concerns/", include("shouwang.concerns.urls")),
     path("governance/", include("shouwang.governance.urls")),
+    path("railway/", include("shouwang.railway.urls")),
+    path("special-operations/", include("shouwang.specialops.urls")),
+    path("assessment/", include("shouwang.assessment.urls")),
+    path("reports/", include("shouwang.reports.urls")),
     path("imports/", include("shouwang.imports.urls")),  # ledger import and export
     path("open311/v2/", include("shouwang.hazards.open311_urls")),  # GeoReport v2 (public)
     path("app/", include("shouwang.patrols.app_urls")),

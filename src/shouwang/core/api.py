@@ -400,6 +400,10 @@ api.add_router("/", "shouwang.forces.api.router")  # own leave, leave decisions
 api.add_router("/field", "shouwang.patrols.sync_api.router")  # the phone app's sync
 api.add_router("/patrols", "shouwang.patrols.office_api.router")  # logs, review, ledgers
 api.add_router("/patrols", "shouwang.patrols.missed_api.router")  # missed duties, attendance
+api.add_router("/railway", "shouwang.railway.api.router")  # ledgers, 九无 status
+api.add_router("/special-operations", "shouwang.specialops.api.router")
+api.add_router("/assessment", "shouwang.assessment.api.router")  # runs, scores, rankings
+api.add_router("/reports", "shouwang.reports.api.router")  # indicators, monthly report
 api.add_router("/hazard-reports", "shouwang.hazards.api.router")  # report, from a checklist
 api.add_router("/tasks", "shouwang.core.inbox_api.router")  # "my tasks" on all cases
 api.add_router("/disputes", "shouwang.disputes.api.router")  # screening, files, mediation

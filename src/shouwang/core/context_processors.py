@@ -19,6 +19,8 @@ SECTIONS = [
     ("field", _("Field work")),
     ("cases", _("Cases")),
     ("governance", _("Governance")),
+    ("railway", _("Railway protection")),
+    ("reports", _("Figures and reports")),
     ("setup", _("Setup")),
 ]
 

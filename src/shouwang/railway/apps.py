@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RailwayConfig(AppConfig):
+    name = "shouwang.railway"
+    label = "railway"
+    verbose_name = _("Railway protection")

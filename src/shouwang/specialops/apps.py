@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SpecialOpsConfig(AppConfig):
+    name = "shouwang.specialops"
+    label = "specialops"
+    verbose_name = _("Special operations")
