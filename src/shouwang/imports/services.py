@@ -11,6 +11,9 @@ every row validated → all rows created in one transaction, or none.
   nothing new. Records are created through the ledger kind's `create` (the app's service: its
   validation and its audit), all in one transaction with one `imports.run.completed` event.
 * `import_file` does all three in one call (the API).
+* The pages hand runs of more than `BACKGROUND_ROWS` rows to a background job (`submit_run`,
+  job kind `EXECUTE_JOB`, see tasks.py) with a progress bar, so a large ledger never times out
+  a page; the work and its all-or-nothing rule are the same.
 * `export_xlsx` writes a kind's records with exactly the headers the import recognises.
 """
 
@@ -20,7 +23,7 @@ import base64
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -30,9 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shouwang.core import crypto
+from shouwang.core import crypto, jobs
 from shouwang.core.audit import ACTIONS, record_event, snapshot
-from shouwang.core.models import Jurisdiction
+from shouwang.core.models import BackgroundJob, Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, is_explicit_only, record_type_key, user_grants
 from shouwang.imports import reading
@@ -52,6 +55,17 @@ ACTIONS.setdefault(MAPPING_SAVED, gettext_lazy("Column mapping saved"))
 
 #: The mapping value of a column that is not imported.
 IGNORED = ""
+
+#: The background job kind that executes a run (tasks.py).
+EXECUTE_JOB = "imports.execute"
+#: Runs with more data rows than this are executed in the background by the pages.
+BACKGROUND_ROWS = 200
+#: Progress is reported every so many rows while checking, which takes this share of the bar
+#: (the import itself is one transaction: its progress cannot be seen until it commits).
+PROGRESS_EVERY = 25
+CHECK_PERCENT = 30
+
+Progress = Callable[..., None]
 
 
 # -- who may import where -------------------------------------------------------------------
@@ -386,13 +400,19 @@ def validate_rows(
     mapping: Mapping[str, str],
     rows: list[tuple[int, list[Any]]],
     ctx: ParseContext,
+    progress: Progress | None = None,
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
     """Parse every row: (row number, values) of the good rows and the errors of the bad ones."""
     column_of = {name: headers.index(h) for h, name in mapping.items() if name}
     header_of = {name: h for h, name in mapping.items() if name}
     parsed: list[tuple[int, dict[str, Any]]] = []
     errors: list[dict[str, Any]] = []
-    for number, cells in rows:
+    for done, (number, cells) in enumerate(rows):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(
+                CHECK_PERCENT * done / len(rows),
+                _("Checking row %(done)d of %(total)d") % {"done": done + 1, "total": len(rows)},
+            )
         values: dict[str, Any] = {}
         row_errors: list[dict[str, Any]] = []
         for f in kind.fields:
@@ -468,9 +488,30 @@ class _Refused(Exception):
         self.errors = errors
 
 
-def execute_run(run: ImportRun, *, actor: Any, dry_run: bool = False) -> ImportRun:
+def runs_in_background(run: ImportRun) -> bool:
+    """Whether the pages hand this run to a background job rather than doing it in the request."""
+    return run.row_count > BACKGROUND_ROWS
+
+
+def submit_run(run: ImportRun, *, actor: Any, dry_run: bool = False) -> BackgroundJob:
+    """Execute (or, with `dry_run`, only check) a run in a background job, with progress; the
+    job page links to the run's result. The run itself is checked again when the job starts."""
+    kind = KINDS[run.kind]
+    _require_add(actor, kind)
+    run = get_for(ImportRun, actor, run.pk)
+    if run.status not in (RunStatus.UPLOADED, RunStatus.CHECKED):
+        raise RecordInvalid({NON_FIELD: [_("This import is already finished.")]})
+    return jobs.submit(
+        EXECUTE_JOB, {"run": run.pk, "dry_run": dry_run}, actor, jurisdiction=run.jurisdiction
+    )
+
+
+def execute_run(
+    run: ImportRun, *, actor: Any, dry_run: bool = False, progress: Progress | None = None
+) -> ImportRun:
     """Validate every row and import them all, or none (see the module docstring). With
-    `dry_run`, only check and count (status "checked"; the run may be executed afterwards)."""
+    `dry_run`, only check and count (status "checked"; the run may be executed afterwards).
+    `progress(percent, message)` is told how far it got (background jobs)."""
     kind = KINDS[run.kind]
     _require_add(actor, kind)
     run = get_for(ImportRun, actor, run.pk)  # fresh, and 404 alike if out of scope
@@ -479,7 +520,7 @@ def execute_run(run: ImportRun, *, actor: Any, dry_run: bool = False) -> ImportR
     mapping = check_mapping(kind, list(run.headers), run.mapping)
     rows = data_rows(run)
     ctx = ParseContext(actor=actor, jurisdiction=run.jurisdiction, model=kind.model)
-    parsed, errors = validate_rows(kind, list(run.headers), mapping, rows, ctx)
+    parsed, errors = validate_rows(kind, list(run.headers), mapping, rows, ctx, progress)
     if not rows:
         errors.append(_error(run.header_row, "", NON_FIELD, _("The file has no data rows.")))
     if errors:
@@ -487,6 +528,14 @@ def execute_run(run: ImportRun, *, actor: Any, dry_run: bool = False) -> ImportR
     if dry_run:
         fresh, skipped = _duplicates(kind, parsed)
         return _finish(run, actor, RunStatus.CHECKED, skipped=skipped, created=len(fresh))
+    if progress is not None:
+        # Written before the import's transaction: progress written inside it would only be
+        # seen once it commits (and SQLite allows no second writer meanwhile).
+        progress(
+            CHECK_PERCENT,
+            _("Importing %(total)d rows…") % {"total": len(parsed)},
+            force=True,
+        )
     try:
         with transaction.atomic():
             # One import at a time per jurisdiction: the duplicate check below then sees

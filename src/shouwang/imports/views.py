@@ -124,13 +124,9 @@ def run_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             services.save_mapping(
                 actor=request.user, run=run, mapping=mapping, name=request.POST.get("name", "")
             )
-            run = services.execute_run(
-                run, actor=request.user, dry_run=request.POST.get("dry_run") == "1"
-            )
+            return _execute(request, run, dry_run=request.POST.get("dry_run") == "1")
         except RecordInvalid as exc:
             errors = exc.errors
-        else:
-            return redirect("imports-run", pk=run.pk)
     samples = _samples(run)
     columns = [
         {
@@ -179,11 +175,21 @@ def run_execute(request: HttpRequest, pk: int) -> HttpResponse:
     """Import a run that passed its trial run."""
     run = get_for(ImportRun, request.user, pk)
     try:
-        services.execute_run(run, actor=request.user)
+        return _execute(request, run, dry_run=False)
     except RecordInvalid as exc:
         for messages_ in exc.errors.values():
             for message in messages_:
                 messages.error(request, message)
+    return redirect("imports-run", pk=run.pk)
+
+
+def _execute(request: HttpRequest, run: ImportRun, *, dry_run: bool) -> HttpResponse:
+    """Execute (or check) a run: here for a small ledger, else in a background job whose page
+    shows the progress and then links to the result."""
+    if services.runs_in_background(run):
+        job = services.submit_run(run, actor=request.user, dry_run=dry_run)
+        return redirect("job-detail", pk=job.pk)
+    run = services.execute_run(run, actor=request.user, dry_run=dry_run)
     return redirect("imports-run", pk=run.pk)
 
 
