@@ -32,6 +32,7 @@ from shouwang.core import records
 from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.models import Jurisdiction
 from shouwang.core.records import RecordInvalid
+from shouwang.core.roles import grant_covers
 from shouwang.core.scoping import can, get_for, in_scope, user_grants
 from shouwang.forces.models import Member
 
@@ -55,12 +56,6 @@ for _code, _label in _LABELS.items():
 
 def _text(value: Any) -> str:
     return str(value or "").strip()
-
-
-def _covers(grant: Any, person: PersonOfConcern) -> bool:
-    return bool(
-        grant.role.is_global or person.jurisdiction.path.startswith(grant.jurisdiction.path)
-    )
 
 
 # -- register and edit ----------------------------------------------------------------------
@@ -115,7 +110,7 @@ def may_reveal(user: Any, person: PersonOfConcern) -> bool:
         g.role.sees_sensitive
         and g.role.allows(PERSON_KEY, "view")
         and g.role.key not in HELPER_ONLY_ROLES
-        and _covers(g, person)
+        and grant_covers(g, person.jurisdiction.path)
         for g in user_grants(user)
     )
 

@@ -30,8 +30,9 @@ from django.utils.translation import gettext_lazy
 from shouwang.core import records
 from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.geo import position_errors
-from shouwang.core.models import CodeItem, Jurisdiction, RoleGrant
+from shouwang.core.models import CodeItem, Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
+from shouwang.core.roles import users_with_role
 from shouwang.core.scoping import can, get_for, in_scope, record_type_key, user_grants
 from shouwang.hazards.forms import HazardCategoryPolicyForm, HazardForm
 from shouwang.hazards.models import Hazard, HazardCategoryPolicy, HazardSeverity, HazardSource
@@ -607,11 +608,7 @@ def _resolve_photos(actor: Any, value: Any, log: PatrolLog | None, refuse: Any) 
 
 def office_users(jurisdiction: Jurisdiction) -> list[Any]:
     """Users holding the office role at the jurisdiction or above it (active users only)."""
-    places = [j.pk for j in jurisdiction.ancestors()] or [jurisdiction.pk]
-    grants = RoleGrant.objects.filter(
-        role__key=OFFICE_ROLE, jurisdiction_id__in=places, user__is_active=True
-    ).select_related("user")
-    return [g.user for g in grants]
+    return users_with_role(jurisdiction, OFFICE_ROLE)
 
 
 def _tell_office(hazard: Hazard, actor: Any) -> None:
