@@ -103,6 +103,43 @@ def test_dingtalk_secret_is_stored_encrypted_and_never_shown(world: Any, login: 
     assert channel.signing_secret_encrypted == ""
 
 
+def test_robot_address_is_stored_encrypted_and_shown_masked(world: Any, login: Any) -> None:
+    url = (
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693axxx6-7aoc-4bc4-97a0-0ec2sifa5aaa"
+    )
+    channel = make_channel(world, webhook_url=url)
+    stored = Channel.objects.filter(pk=channel.pk).values()[0]
+    assert "693axxx6" not in str(stored) and channel.webhook_url == url
+    assert channel.webhook_url_masked == (
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…5aaa"
+    )
+    event = history_for(channel).get()
+    assert "693axxx6" not in str(event.after)
+    client = login(world.admin)
+    body = client.get(f"/api/v1/notification-channels/{channel.pk}").json()
+    assert "693axxx6" not in str(body) and body["webhook_url_masked"].endswith("key=…5aaa")
+    page = client.get(f"/r/notification-channels/{channel.pk}/").content.decode()
+    assert "key=…5aaa" in page and "693axxx6" not in page
+    edit = client.get(f"/r/notification-channels/{channel.pk}/edit/").content.decode()
+    assert "key=…5aaa" in edit and "693axxx6" not in edit
+    # Left empty, the address stays; a new one replaces it; an e-mail channel drops it.
+    services.update_channel(channel, actor=world.admin, data={"note": "新备注"})
+    channel.refresh_from_db()
+    assert channel.webhook_url == url
+    services.update_channel(
+        channel, actor=world.admin, data={"webhook_url": "http://127.0.0.1:9/send?key=new"}
+    )
+    channel.refresh_from_db()
+    assert channel.webhook_url == "http://127.0.0.1:9/send?key=new"
+    services.update_channel(
+        channel,
+        actor=world.admin,
+        data={"kind": "email", "email_recipients": "office@example.org"},
+    )
+    channel.refresh_from_db()
+    assert channel.webhook_url == "" and channel.webhook_url_masked == ""
+
+
 @pytest.mark.parametrize(
     ("extra", "field"),
     [

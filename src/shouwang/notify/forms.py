@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.records import RecordForm
-from shouwang.notify.models import Channel
+from shouwang.notify.models import Channel, ChannelKind
 
 
 class ChannelForm(RecordForm):
@@ -26,6 +26,17 @@ class ChannelForm(RecordForm):
         ),
     )
     remove_signing_secret = forms.BooleanField(label=_("remove the signing secret"), required=False)
+    # Write-only as well: the address carries the robot's key; it is stored encrypted.
+    webhook_url = forms.CharField(
+        label=_("webhook address"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "The group robot's address, e.g. https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+            "?key=… (WeCom) or https://oapi.dingtalk.com/robot/send?access_token=… (DingTalk). "
+            "Leave empty to keep the stored one."
+        ),
+    )
 
     class Meta:
         model = Channel
@@ -46,6 +57,25 @@ class ChannelForm(RecordForm):
             "active",
             "note",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = getattr(self.instance, "webhook_url_masked", "")
+        if stored:
+            self.fields["webhook_url"].help_text = _("Stored: %(address)s. %(help)s") % {
+                "address": stored,
+                "help": self.fields["webhook_url"].help_text,
+            }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Set before the model's own checks (they validate the address for the kind).
+        raw = str(cleaned.get("webhook_url") or "").strip()
+        if cleaned.get("kind") == ChannelKind.EMAIL:
+            self.instance.webhook_url = ""
+        elif raw:
+            self.instance.webhook_url = raw
+        return cleaned
 
     def clean_signing_secret(self) -> str:
         return str(self.cleaned_data.get("signing_secret") or "").strip()

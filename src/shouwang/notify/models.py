@@ -82,6 +82,21 @@ ROBOT_TOKEN_PARAM = {
 }
 
 
+def mask_webhook_url(url: str) -> str:
+    """The address with its key or token hidden but for the last four characters, so that the
+    office can tell robots apart without the key being readable."""
+    if "?" not in url:
+        return url
+    base, query = url.split("?", 1)
+    parts = []
+    for part in query.split("&"):
+        name, sep, value = part.partition("=")
+        if sep and name.lower() in ("key", "access_token", "token", "secret", "sign"):
+            value = "…" + value[-4:] if len(value) > 8 else "…"
+        parts.append(f"{name}{sep}{value}")
+    return f"{base}?{'&'.join(parts)}"
+
+
 def split_addresses(text: str) -> list[str]:
     """E-mail addresses separated by commas, semicolons, spaces or new lines."""
     for sep in (";", "，", "；", "\n", "\r", "\t", " "):
@@ -100,7 +115,7 @@ class Channel(models.Model):
 
     scope_path = "jurisdiction__path"
     # The robot's signing secret is never written to the audit trail.
-    audit_exclude = ("signing_secret_encrypted",)
+    audit_exclude = ("signing_secret_encrypted", "webhook_url_encrypted")
     audit_extra = ("has_signing_secret",)
 
     name = models.CharField(_("name"), max_length=100)
@@ -113,14 +128,10 @@ class Channel(models.Model):
         help_text=_("The township or county whose messages the channel receives."),
     )
     kind = models.CharField(_("channel kind"), max_length=16, choices=ChannelKind.choices)
-    webhook_url = models.CharField(
-        _("webhook address"),
-        max_length=500,
-        blank=True,
-        help_text=_(
-            "The group robot's address, e.g. https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
-            "?key=… (WeCom) or https://oapi.dingtalk.com/robot/send?access_token=… (DingTalk)."
-        ),
+    # The robot's address carries its key: stored encrypted, shown masked (`webhook_url`).
+    webhook_url_encrypted = models.TextField(editable=False, blank=True)
+    webhook_url_masked = models.CharField(
+        _("webhook address"), max_length=300, editable=False, blank=True
     )
     signing_secret_encrypted = models.TextField(editable=False, blank=True)
     email_recipients = models.TextField(
@@ -160,6 +171,19 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def webhook_url(self) -> str:
+        """The robot's full address (decrypted; never shown on pages or in the API)."""
+        if not self.webhook_url_encrypted:
+            return ""
+        return crypto.decrypt(self.webhook_url_encrypted)
+
+    @webhook_url.setter
+    def webhook_url(self, raw: str) -> None:
+        raw = (raw or "").strip()
+        self.webhook_url_encrypted = crypto.encrypt(raw) if raw else ""
+        self.webhook_url_masked = mask_webhook_url(raw)
 
     @property
     def has_signing_secret(self) -> bool:

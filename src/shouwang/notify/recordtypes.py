@@ -18,12 +18,13 @@ register(
         columns=["name", "jurisdiction", "kind", "active"],
         filters=["jurisdiction", "kind", "active"],
         search=["name", "note"],
-        # The signing secret is write-only: pages and the API show only whether one is set.
+        # The signing secret and the robot's address (its key) are write-only: pages and the
+        # API show whether a secret is set and the address with its key masked.
         detail_fields=[
             "name",
             "jurisdiction",
             "kind",
-            "webhook_url",
+            "webhook_url_masked",
             "has_signing_secret",
             "email_recipients",
             "receives_all",
