@@ -127,6 +127,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # "database is locked" when phones upload at once to a several-process server.
     options["transaction_mode"] = "IMMEDIATE"
     options["timeout"] = 20
+elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
+    # The report aggregates look costly to the planner, which then spends seconds compiling
+    # them (JIT) to save milliseconds: off for this application's sessions (bench/reports).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = (str(options.get("options", "")) + " -c jit=off").strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
