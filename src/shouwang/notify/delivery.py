@@ -130,19 +130,15 @@ def global_channel() -> Channel | None:
     kind = _kind_of_url(url)
     secret = str(getattr(settings, "SHOUWANG_WEBHOOK_SECRET", "") or "")
     if channel is None:
-        Channel.objects.bulk_create(
-            [
-                Channel(
-                    name=str(_("Global channel (SHOUWANG_WEBHOOK_URL)")),
-                    jurisdiction=None,
-                    kind=kind,
-                    webhook_url=url,
-                    receives_all=True,
-                    system_key=SYSTEM_GLOBAL,
-                )
-            ],
-            ignore_conflicts=True,
+        created = Channel(
+            name=str(_("Global channel (SHOUWANG_WEBHOOK_URL)")),
+            jurisdiction=None,
+            kind=kind,
+            receives_all=True,
+            system_key=SYSTEM_GLOBAL,
         )
+        created.webhook_url = url
+        Channel.objects.bulk_create([created], ignore_conflicts=True)
         channel = Channel.objects.get(system_key=SYSTEM_GLOBAL)
     changed = channel.webhook_url != url or channel.kind != kind or not channel.active
     if secret and channel.decrypted_secret() != secret:
