@@ -8,6 +8,21 @@
 * `POST /decisions/{id}/done` {"done_on"};
 * `GET  /meetings/{id}/minutes.pdf` — the minutes.
 
+Responsibility pledges (CRUD at /api/v1/responsibility-pledges/):
+
+* `POST /pledges/{id}/sign` (multipart: `signed_on`, `signatories`, `signed_copy` file);
+* `POST /pledges/{id}/fulfil`, `POST /pledges/{id}/breach` {"reason"};
+* `GET  /pledges/{id}/signed-copy` — the file;
+* `GET  /pledges/missing?jurisdiction=&year=` — villages and units without a signed pledge.
+
+Emergency plans (CRUD at /api/v1/emergency-plans/, /plan-versions/, /drill-reviews/,
+/drill-findings/):
+
+* `POST /plan-versions/{id}/adopt` {"effective_from"} — draft → in force, supersedes the
+  version in force, marks the findings it addresses as addressed;
+* `POST /plan-versions/{id}/file` (multipart: `file`) — attach the document to a draft;
+* `GET  /plans/{id}/cycle` — versions → drills → reviews → findings → addressing version.
+
 Errors: 422 {"detail", "errors": [{"field", "label", "message"}]}, 403 not allowed, 404 alike
 for missing and out of scope.
 """
@@ -18,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -29,7 +44,17 @@ from shouwang.core.models import Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.governance import exports, services
-from shouwang.governance.models import Attendance, Decision, JointMeeting, Training
+from shouwang.governance.models import (
+    Attendance,
+    Decision,
+    DrillFinding,
+    DrillReview,
+    EmergencyPlan,
+    JointMeeting,
+    PlanVersion,
+    ResponsibilityPledge,
+    Training,
+)
 
 router = Router(tags=["governance"])
 
@@ -40,7 +65,18 @@ def field_label(name: str) -> str:
         return ""
     if name == "reason":
         return str(_("reason"))
-    for model in (Training, Attendance, Decision, JointMeeting):
+    models: tuple[Any, ...] = (
+        Training,
+        Attendance,
+        Decision,
+        JointMeeting,
+        ResponsibilityPledge,
+        EmergencyPlan,
+        PlanVersion,
+        DrillReview,
+        DrillFinding,
+    )
+    for model in models:
         if name in {f.name for f in model._meta.get_fields()}:
             return str(getattr(model._meta.get_field(name), "verbose_name", name))
     return name
@@ -178,3 +214,213 @@ def gaps(request: HttpRequest) -> Any:
         return Status(422, error_body(exc))
     rows = services.gaps(place, year, user=request.user)
     return {"jurisdiction": place.pk, "year": year, "townships": [r.as_dict() for r in rows]}
+
+
+# -- responsibility pledges ------------------------------------------------------------------------
+
+
+def pledge_out(p: ResponsibilityPledge) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "jurisdiction": p.jurisdiction_id,
+        "year": p.year,
+        "village": p.village_id,
+        "unit": p.unit_id,
+        "targets": p.target_lines,
+        "signatories": p.signatories,
+        "status": p.status,
+        "status_label": str(p.get_status_display()),
+        "signed_on": p.signed_on.isoformat() if p.signed_on else None,
+        "signed_copy": bool(p.signed_copy),
+        "breach_reason": p.breach_reason,
+    }
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+@router.post("/pledges/{int:pledge_id}/sign", response={200: dict[str, Any], **ERRORS})
+def pledge_sign(request: HttpRequest, pledge_id: int) -> Any:
+    """Drafted → signed. Multipart: `signed_on`, `signatories`, `signed_copy` (PDF/JPEG/PNG)."""
+    p = get_for(ResponsibilityPledge, request.user, pledge_id)
+    return _act(
+        lambda: services.sign_pledge(
+            p,
+            actor=request.user,
+            signed_on=request.POST.get("signed_on", ""),
+            signatories=request.POST.get("signatories", ""),
+            upload=request.FILES.get("signed_copy"),
+        ),
+        lambda: pledge_out(get_for(ResponsibilityPledge, request.user, pledge_id)),
+    )
+
+
+@router.post("/pledges/{int:pledge_id}/fulfil", response={200: dict[str, Any], **ERRORS})
+def pledge_fulfil(request: HttpRequest, pledge_id: int) -> Any:
+    """Signed → fulfilled."""
+    p = get_for(ResponsibilityPledge, request.user, pledge_id)
+    return _act(
+        lambda: services.fulfil_pledge(p, actor=request.user),
+        lambda: pledge_out(get_for(ResponsibilityPledge, request.user, pledge_id)),
+    )
+
+
+@router.post("/pledges/{int:pledge_id}/breach", response={200: dict[str, Any], **ERRORS})
+def pledge_breach(request: HttpRequest, pledge_id: int, payload: ReasonIn) -> Any:
+    """Signed → breached, with the reason."""
+    p = get_for(ResponsibilityPledge, request.user, pledge_id)
+    return _act(
+        lambda: services.breach_pledge(p, actor=request.user, reason=payload.reason),
+        lambda: pledge_out(get_for(ResponsibilityPledge, request.user, pledge_id)),
+    )
+
+
+@router.get("/pledges/{int:pledge_id}/signed-copy", response={404: ErrorOut})
+def pledge_copy(request: HttpRequest, pledge_id: int) -> Any:
+    """The signed copy (404 when there is none)."""
+    pledge = get_for(ResponsibilityPledge, request.user, pledge_id)
+    ext = (pledge.signed_copy.name or "").rsplit(".", 1)[-1] or "bin"
+    return file_response(pledge.signed_copy, pledge.signed_copy_type, f"pledge-{pledge_id}.{ext}")
+
+
+def file_response(field_file: Any, content_type: str, name: str) -> FileResponse:
+    """A stored upload, inline, never cached (404 when there is none)."""
+    if not field_file:
+        raise Http404("not found")
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("not found") from exc
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+def township_year_query(request: HttpRequest) -> tuple[Jurisdiction, int]:
+    """The township (in scope; default the user's first) and year (default this year)."""
+    value = request.GET.get("jurisdiction")
+    if value not in (None, ""):
+        place = get_for(Jurisdiction, request.user, value)
+    else:
+        place = (
+            Jurisdiction.objects.visible_to(request.user)
+            .filter(level="township")
+            .order_by("path")
+            .first()
+        )
+        if place is None:
+            raise PermissionDenied
+    raw = request.GET.get("year") or str(timezone.localdate().year)
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        raise RecordInvalid({"year": [_("Enter a valid year.")]})
+    if place.level != "township":
+        raise RecordInvalid({"jurisdiction": [_("Choose a township or street office.")]})
+    return place, int(raw)
+
+
+@router.get("/pledges/missing", response={200: dict[str, Any], **ERRORS})
+def pledges_missing(request: HttpRequest) -> Any:
+    """Villages and units of a township without a signed pledge for the year."""
+    if not can(request.user, ResponsibilityPledge, "view"):
+        raise PermissionDenied
+    try:
+        place, year = township_year_query(request)
+        rows = services.missing_pledges(place, year, user=request.user)
+    except RecordInvalid as exc:
+        return Status(422, error_body(exc))
+    return {"jurisdiction": place.pk, "year": year, "missing": [r.as_dict() for r in rows]}
+
+
+# -- emergency plans -------------------------------------------------------------------------------
+
+
+def version_out(v: PlanVersion) -> dict[str, Any]:
+    return {
+        "id": v.pk,
+        "plan": v.plan_id,
+        "number": v.number,
+        "status": v.status,
+        "status_label": str(v.get_status_display()),
+        "effective_from": v.effective_from.isoformat() if v.effective_from else None,
+        "superseded_on": v.superseded_on.isoformat() if v.superseded_on else None,
+        "approved_by": v.approved_by,
+        "file": bool(v.file),
+        "addresses": sorted(v.addresses.values_list("pk", flat=True)),
+    }
+
+
+class AdoptIn(Schema):
+    effective_from: Any = None
+
+
+@router.post("/plan-versions/{int:version_id}/adopt", response={200: dict[str, Any], **ERRORS})
+def version_adopt(request: HttpRequest, version_id: int, payload: AdoptIn) -> Any:
+    """Draft → in force; the version in force before is superseded."""
+    v = get_for(PlanVersion, request.user, version_id)
+    return _act(
+        lambda: services.adopt_plan_version(
+            v, actor=request.user, effective_from=payload.effective_from
+        ),
+        lambda: version_out(get_for(PlanVersion, request.user, version_id)),
+    )
+
+
+@router.post("/plan-versions/{int:version_id}/file", response={200: dict[str, Any], **ERRORS})
+def version_file(request: HttpRequest, version_id: int) -> Any:
+    """Attach the plan document to a draft version. Multipart: `file` (PDF/JPEG/PNG)."""
+    v = get_for(PlanVersion, request.user, version_id)
+    return _act(
+        lambda: services.attach_plan_file(v, actor=request.user, upload=request.FILES.get("file")),
+        lambda: version_out(get_for(PlanVersion, request.user, version_id)),
+    )
+
+
+def _finding_out(f: DrillFinding) -> dict[str, Any]:
+    return {
+        "id": f.pk,
+        "text": f.text,
+        "deadline": f.deadline.isoformat(),
+        "status": f.status,
+        "overdue": f.is_overdue(),
+        "addressed_by": f.addressed_by_id,
+    }
+
+
+def cycle_out(plan: EmergencyPlan, user: Any) -> dict[str, Any]:
+    """The plan's drill–review–improve cycle as plain data."""
+    versions = []
+    for row in services.plan_cycle(plan, user=user):
+        drills = [
+            {
+                "id": d.drill.pk,
+                "starts_at": d.drill.starts_at.isoformat(),
+                "status": d.drill.status,
+                "reviews": [
+                    {
+                        "id": review.pk,
+                        "held_on": review.held_on.isoformat(),
+                        "findings": [_finding_out(f) for f in findings],
+                    }
+                    for review, findings in d.reviews
+                ],
+            }
+            for d in row.drills
+        ]
+        versions.append(
+            {
+                **version_out(row.version),
+                "addressed_findings": [f.pk for f in row.addressed],
+                "drills": drills,
+            }
+        )
+    return {"id": plan.pk, "name": plan.name, "scenario": plan.scenario, "versions": versions}
+
+
+@router.get("/plans/{int:plan_id}/cycle", response={200: dict[str, Any], **ERRORS})
+def plan_cycle(request: HttpRequest, plan_id: int) -> Any:
+    """Versions → drills run against them → reviews → findings → the version addressing them."""
+    plan = get_for(EmergencyPlan, request.user, plan_id)
+    return cycle_out(plan, request.user)

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,19 +23,38 @@ from django.utils.translation import gettext_lazy
 from shouwang.core import records
 from shouwang.core.audit import record_event, snapshot
 from shouwang.core.models import Jurisdiction
-from shouwang.core.records import RecordInvalid
+from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.roles import users_with_role
 from shouwang.core.scoping import get_for
 from shouwang.core.workflow import StateMachine, action_codes
-from shouwang.forces.models import Member
-from shouwang.governance.forms import DecisionForm, JointMeetingForm, TrainingForm
+from shouwang.forces.models import Member, Organisation
+from shouwang.governance.forms import (
+    DecisionForm,
+    DrillFindingForm,
+    DrillReviewForm,
+    EmergencyPlanForm,
+    JointMeetingForm,
+    PlanVersionForm,
+    PledgeForm,
+    TrainingForm,
+)
 from shouwang.governance.models import (
+    UPLOAD_KINDS,
     Attendance,
     Decision,
     DecisionStatus,
+    DrillFinding,
+    DrillReview,
+    EmergencyPlan,
+    FindingStatus,
     GapNotice,
     JointMeeting,
+    PlanVersion,
+    PlanVersionStatus,
+    PledgeStatus,
+    PledgeTransition,
     Presence,
+    ResponsibilityPledge,
     SessionKind,
     Training,
     TrainingStatus,
@@ -382,3 +403,532 @@ def _tell_gap(township: Jurisdiction, kind: str, period: str, year: int) -> None
 def sweep_for_registry(now: dt.datetime | None, dry_run: bool) -> Mapping[str, int]:
     """The sweep in the shape core.cases expects."""
     return sweep_gaps(now=now, dry_run=dry_run).counts()
+
+
+# -- uploads (signed copies, plan files) ----------------------------------------------------------
+
+
+def max_upload_bytes() -> int:
+    """Largest signed copy or plan file accepted (bytes); `SHOUWANG_MAX_UPLOAD_BYTES`."""
+    return int(getattr(settings, "SHOUWANG_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def read_upload(upload: Any, name: str) -> tuple[bytes, str]:
+    """(content, content type) of an uploaded PDF, JPEG or PNG file, told by its first bytes
+    (never by the name or the type the browser claims); RecordInvalid on `name` else."""
+    if upload is None or upload == "":
+        raise RecordInvalid({name: [_("Choose the file to upload.")]})
+    limit = max_upload_bytes()
+    size = getattr(upload, "size", None)
+    content = b"" if size is not None and size > limit else upload.read(limit + 1)
+    if (size is not None and size > limit) or len(content) > limit:
+        shown = _megabytes(size if size is not None else len(content))
+        raise RecordInvalid(
+            {
+                name: [
+                    _("The file is too large: %(size)s; at most %(max)s.")
+                    % {"size": shown, "max": _megabytes(limit)}
+                ]
+            }
+        )
+    if not content:
+        raise RecordInvalid({name: [_("The file is empty.")]})
+    kind = next((ct for magic, ct, _ext in UPLOAD_KINDS if content.startswith(magic)), None)
+    if kind is None:
+        raise RecordInvalid(
+            {name: [_("This file type is not accepted: upload a PDF, JPEG or PNG file.")]}
+        )
+    return content, kind
+
+
+def _discard(field_file: Any, name: str) -> None:
+    if name:
+        field_file.storage.delete(name)
+
+
+def _date(value: Any, name: str, *, default: dt.date | None = None) -> dt.date | None:
+    if value in (None, ""):
+        return default
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise RecordInvalid({name: [_("Enter a valid date.")]}) from None
+
+
+# -- responsibility pledges -----------------------------------------------------------------------
+
+P = PledgeStatus
+
+PLEDGE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "signed": (frozenset({P.DRAFTED}), P.SIGNED),
+    "fulfilled": (frozenset({P.SIGNED}), P.FULFILLED),
+    "breached": (frozenset({P.SIGNED}), P.BREACHED),
+}
+pledge_code = action_codes(
+    "governance.pledge",
+    {
+        "signed": gettext_lazy("Responsibility pledge signed"),
+        "fulfilled": gettext_lazy("Responsibility pledge fulfilled"),
+        "breached": gettext_lazy("Responsibility pledge breached"),
+    },
+)
+PLEDGE_WORKFLOW = StateMachine(
+    PLEDGE_TRANSITIONS,
+    PledgeStatus,
+    gettext_lazy("A pledge that is “%(status)s” cannot be moved to “%(target)s”."),
+    pledge_code,
+    PledgeTransition,
+)
+
+
+def _drafted_only(instance: ResponsibilityPledge, form: Any) -> None:
+    if instance.pk is None:
+        instance.status = P.DRAFTED
+    elif instance.status != P.DRAFTED:
+        raise RecordInvalid({"status": [_("A pledge can be changed only while it is drafted.")]})
+
+
+def create_pledge(*, actor: Any, data: Mapping[str, Any]) -> ResponsibilityPledge:
+    """Draft a responsibility pledge with a village or unit (one per counterpart and year)."""
+    with transaction.atomic():
+        pledge: ResponsibilityPledge = records.create_record(
+            PledgeForm, actor=actor, data=data, before_save=_drafted_only
+        )
+        PledgeTransition.objects.create(
+            pledge=pledge,
+            from_status="",
+            to_status=pledge.status,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+    return pledge
+
+
+def update_pledge(
+    pledge: ResponsibilityPledge, *, actor: Any, data: Mapping[str, Any]
+) -> ResponsibilityPledge:
+    """Correct a drafted pledge (a signed one is never changed)."""
+    return records.update_record(
+        PledgeForm, pledge, actor=actor, data=data, before_save=_drafted_only
+    )
+
+
+def delete_pledge(pledge: ResponsibilityPledge, *, actor: Any) -> None:
+    """Delete a drafted pledge (a signed one is kept)."""
+    with transaction.atomic():
+        if _lock(ResponsibilityPledge, pledge.pk, actor).status != P.DRAFTED:
+            raise RecordInvalid({"status": [_("A signed pledge cannot be deleted.")]})
+        records.delete_record(pledge, actor=actor)
+
+
+def sign_pledge(
+    pledge: ResponsibilityPledge,
+    *,
+    actor: Any,
+    signed_on: Any,
+    signatories: str = "",
+    upload: Any = None,
+) -> ResponsibilityPledge:
+    """Drafted → signed: the day, the signatories and the signed copy (PDF, JPEG or PNG, at
+    most `max_upload_bytes()`)."""
+    day = _date(signed_on, "signed_on")
+    if day is None:
+        raise RecordInvalid({"signed_on": [_("Give the day it was signed.")]})
+    if day > timezone.localdate():
+        raise RecordInvalid({"signed_on": [_("This date is in the future.")]})
+    content, kind = read_upload(upload, "signed_copy")
+    extra: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            locked: ResponsibilityPledge = _lock(ResponsibilityPledge, pledge.pk, actor)
+
+            def change(p: ResponsibilityPledge) -> None:
+                p.signed_on = day
+                if (signatories or "").strip():
+                    p.signatories = signatories.strip()
+                p.signed_copy_type = kind
+                p.signed_copy.save("signed-copy", ContentFile(content), save=False)
+                extra.update(
+                    signed_on=day.isoformat(),
+                    signed_copy=p.signed_copy.name,
+                    size=len(content),
+                    content_type=kind,
+                )
+
+            PLEDGE_WORKFLOW.step(
+                locked, "signed", actor=actor, permitted=_may_change, change=change, extra=extra
+            )
+    except BaseException:
+        _discard(pledge.signed_copy, str(extra.get("signed_copy", "")))
+        raise
+    return locked
+
+
+def fulfil_pledge(pledge: ResponsibilityPledge, *, actor: Any) -> ResponsibilityPledge:
+    """Signed → fulfilled (assessed today)."""
+
+    def change(p: ResponsibilityPledge) -> None:
+        p.assessed_on = timezone.localdate()
+
+    with transaction.atomic():
+        locked: ResponsibilityPledge = _lock(ResponsibilityPledge, pledge.pk, actor)
+        PLEDGE_WORKFLOW.step(locked, "fulfilled", actor=actor, permitted=_may_change, change=change)
+    return locked
+
+
+def breach_pledge(pledge: ResponsibilityPledge, *, actor: Any, reason: str) -> ResponsibilityPledge:
+    """Signed → breached; the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordInvalid({"reason": [_("Give the reason.")]})
+
+    def change(p: ResponsibilityPledge) -> None:
+        p.breach_reason = reason
+        p.assessed_on = timezone.localdate()
+
+    with transaction.atomic():
+        locked: ResponsibilityPledge = _lock(ResponsibilityPledge, pledge.pk, actor)
+        PLEDGE_WORKFLOW.step(
+            locked, "breached", actor=actor, permitted=_may_change, change=change, reason=reason
+        )
+    return locked
+
+
+@dataclass
+class MissingPledge:
+    """A village or unit of a township without a signed pledge for the year (its draft, if
+    one exists)."""
+
+    kind: str
+    counterpart: Any
+    pledge: ResponsibilityPledge | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.counterpart.pk,
+            "name": str(self.counterpart),
+            "pledge": self.pledge.pk if self.pledge else None,
+            "pledge_status": self.pledge.status if self.pledge else None,
+        }
+
+
+def missing_pledges(township: Jurisdiction, year: int, *, user: Any) -> list[MissingPledge]:
+    """The villages and member units of a township (those the user may see) that have no
+    signed pledge for `year` (signed, fulfilled and breached ones count as signed)."""
+    if township.level != "township":
+        raise RecordInvalid({"jurisdiction": [_("Choose a township or street office.")]})
+    pledges = list(
+        ResponsibilityPledge.objects.visible_to(user).filter(jurisdiction=township, year=year)
+    )
+    by_village = {p.village_id: p for p in pledges if p.village_id}
+    by_unit = {p.unit_id: p for p in pledges if p.unit_id}
+    out: list[MissingPledge] = []
+    villages = Jurisdiction.objects.visible_to(user).filter(
+        level="village", path__startswith=township.path
+    )
+    for village in villages.order_by("path"):
+        found = by_village.get(village.pk)
+        if found is None or found.status == P.DRAFTED:
+            out.append(MissingPledge("village", village, found))
+    units = Organisation.objects.visible_to(user).filter(
+        jurisdiction__path__startswith=township.path
+    )
+    for unit in units.order_by("name", "pk"):
+        found = by_unit.get(unit.pk)
+        if found is None or found.status == P.DRAFTED:
+            out.append(MissingPledge("unit", unit, found))
+    return out
+
+
+# -- emergency plans and their versions -----------------------------------------------------------
+
+V = PlanVersionStatus
+
+version_code = action_codes(
+    "governance.planversion",
+    {
+        "adopted": gettext_lazy("Emergency plan version adopted"),
+        "file_attached": gettext_lazy("Emergency plan file attached"),
+    },
+)
+VERSION_WORKFLOW = StateMachine(
+    {"adopted": (frozenset({V.DRAFT}), V.EFFECTIVE)},
+    PlanVersionStatus,
+    gettext_lazy("A version that is “%(status)s” cannot be moved to “%(target)s”."),
+    version_code,
+)
+
+
+def create_plan(*, actor: Any, data: Mapping[str, Any]) -> EmergencyPlan:
+    """Record an emergency plan (its text goes into versions)."""
+    return records.create_record(EmergencyPlanForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_plan(plan: EmergencyPlan, *, actor: Any, data: Mapping[str, Any]) -> EmergencyPlan:
+    return records.update_record(EmergencyPlanForm, plan, actor=actor, data=data)
+
+
+def delete_plan(plan: EmergencyPlan, *, actor: Any) -> None:
+    records.delete_record(plan, actor=actor)
+
+
+def _draft_only(instance: PlanVersion, form: Any) -> None:
+    if instance.pk is None:
+        instance.status = V.DRAFT
+        # Numbered per plan; the plan row is locked so two drafts never share a number.
+        list(EmergencyPlan.objects.select_for_update().filter(pk=instance.plan_id))
+        last = PlanVersion.objects.filter(plan_id=instance.plan_id).order_by("-number").first()
+        instance.number = (last.number if last else 0) + 1
+    elif instance.status != V.DRAFT:
+        raise RecordInvalid(
+            {"status": [_("A version once in force is never changed: write a new version.")]}
+        )
+    else:
+        previous = PlanVersion.objects.filter(pk=instance.pk).values_list("plan_id", flat=True)
+        if instance.plan_id != previous.first():
+            raise RecordInvalid({"plan": [_("A version cannot move to another plan.")]})
+
+
+def create_plan_version(*, actor: Any, data: Mapping[str, Any]) -> PlanVersion:
+    """Write a draft version of a plan (numbered next); a revision names the findings it
+    addresses."""
+    return records.create_record(  # type: ignore[no-any-return]
+        PlanVersionForm, actor=actor, data=data, before_save=_draft_only
+    )
+
+
+def update_plan_version(
+    version: PlanVersion, *, actor: Any, data: Mapping[str, Any]
+) -> PlanVersion:
+    """Correct a draft version (a version once in force is never changed)."""
+    return records.update_record(
+        PlanVersionForm, version, actor=actor, data=data, before_save=_draft_only
+    )
+
+
+def delete_plan_version(version: PlanVersion, *, actor: Any) -> None:
+    """Delete a draft version (versions once in force are the plan's history)."""
+    with transaction.atomic():
+        if _lock(PlanVersion, version.pk, actor).status != V.DRAFT:
+            raise RecordInvalid({"status": [_("A version once in force is never deleted.")]})
+        records.delete_record(version, actor=actor)
+
+
+def adopt_plan_version(
+    version: PlanVersion, *, actor: Any, effective_from: Any = None
+) -> PlanVersion:
+    """Draft → in force from `effective_from` (default: the draft's date, else today). The
+    version in force before is superseded on that day; the findings the version addresses
+    become addressed, linked to it."""
+    with transaction.atomic():
+        locked: PlanVersion = _lock(PlanVersion, version.pk, actor)
+        VERSION_WORKFLOW.check(locked, "adopted")
+        if not _may_change(actor, locked):
+            raise PermissionDenied
+        day = _date(effective_from, "effective_from", default=locked.effective_from)
+        day = day or timezone.localdate()
+        before = snapshot(locked) | {"status": locked.status}
+        previous = (
+            PlanVersion.objects.select_for_update()
+            .filter(plan_id=locked.plan_id, status=V.EFFECTIVE)
+            .first()
+        )
+        if previous is not None:
+            if previous.effective_from and day < previous.effective_from:
+                raise RecordInvalid(
+                    {
+                        "effective_from": [
+                            _("A new version cannot take effect before the one it replaces.")
+                        ]
+                    }
+                )
+            previous.status = V.SUPERSEDED
+            previous.superseded_on = day
+            previous.save(update_fields=["status", "superseded_on"])
+        locked.status = V.EFFECTIVE
+        locked.effective_from = day
+        try:
+            locked.full_clean()
+        except ValidationError as exc:
+            raise RecordInvalid.from_validation_error(exc) from exc
+        locked.save()
+        addressed = list(
+            DrillFinding.objects.select_for_update()
+            .filter(pk__in=locked.addresses.values("pk"), status=FindingStatus.OPEN)
+            .order_by("pk")
+        )
+        for finding in addressed:
+            finding.status = FindingStatus.ADDRESSED
+            finding.addressed_by = locked
+            finding.addressed_on = timezone.localdate()
+            finding.save(update_fields=["status", "addressed_by", "addressed_on"])
+        record_event(
+            version_code("adopted"),
+            actor=actor,
+            target=locked,
+            parent=locked.plan,
+            before=before,
+            after=snapshot(locked)
+            | {
+                "status": locked.status,
+                "number": locked.number,
+                "superseded": previous.number if previous else None,
+                "addressed_findings": [f.pk for f in addressed],
+            },
+        )
+    return locked
+
+
+def attach_plan_file(version: PlanVersion, *, actor: Any, upload: Any) -> PlanVersion:
+    """Attach the plan document (PDF, JPEG or PNG) to a draft version; replaces an earlier
+    one of the draft."""
+    content, kind = read_upload(upload, "file")
+    stored = ""
+    try:
+        with transaction.atomic():
+            locked: PlanVersion = _lock(PlanVersion, version.pk, actor)
+            if not _may_change(actor, locked):
+                raise PermissionDenied
+            if locked.status != V.DRAFT:
+                raise RecordInvalid(
+                    {"file": [_("A version once in force is never changed: write a new version.")]}
+                )
+            old = locked.file.name or ""
+            locked.file_type = kind
+            locked.file.save("plan", ContentFile(content), save=False)
+            stored = locked.file.name or ""
+            locked.save(update_fields=["file", "file_type"])
+            record_event(
+                version_code("file_attached"),
+                actor=actor,
+                target=locked,
+                parent=locked.plan,
+                after={"file": stored, "size": len(content), "content_type": kind},
+            )
+            if old:
+                transaction.on_commit(lambda: locked.file.storage.delete(old))
+    except BaseException:
+        _discard(version.file, stored)
+        raise
+    return locked
+
+
+# -- drill reviews and findings -------------------------------------------------------------------
+
+
+def create_review(*, actor: Any, data: Mapping[str, Any]) -> DrillReview:
+    """Record the review meeting of a held drill."""
+    return records.create_record(DrillReviewForm, actor=actor, data=data)  # type: ignore[no-any-return]
+
+
+def update_review(review: DrillReview, *, actor: Any, data: Mapping[str, Any]) -> DrillReview:
+    return records.update_record(DrillReviewForm, review, actor=actor, data=data)
+
+
+def delete_review(review: DrillReview, *, actor: Any) -> None:
+    """Delete a review with its findings, unless a plan revision addressed one of them."""
+    with transaction.atomic():
+        locked = _lock(DrillReview, review.pk, actor)
+        if locked.findings.exclude(status=FindingStatus.OPEN).exists():
+            raise RecordInvalid(
+                {NON_FIELD: [_("An addressed finding belongs to the plan's history.")]}
+            )
+        records.delete_record(review, actor=actor)
+
+
+def _open_only(instance: DrillFinding, form: Any) -> None:
+    if instance.pk is not None and instance.status != FindingStatus.OPEN:
+        raise RecordInvalid({"status": [_("An addressed finding is not changed any more.")]})
+
+
+def create_finding(*, actor: Any, data: Mapping[str, Any]) -> DrillFinding:
+    """Add a finding (owner, deadline) to a drill review."""
+    return records.create_record(  # type: ignore[no-any-return]
+        DrillFindingForm, actor=actor, data=data, before_save=_open_only
+    )
+
+
+def update_finding(finding: DrillFinding, *, actor: Any, data: Mapping[str, Any]) -> DrillFinding:
+    """Correct an open finding."""
+    return records.update_record(
+        DrillFindingForm, finding, actor=actor, data=data, before_save=_open_only
+    )
+
+
+def delete_finding(finding: DrillFinding, *, actor: Any) -> None:
+    """Delete an open finding (an addressed one belongs to the plan's history)."""
+    with transaction.atomic():
+        if _lock(DrillFinding, finding.pk, actor).status != FindingStatus.OPEN:
+            raise RecordInvalid(
+                {NON_FIELD: [_("An addressed finding belongs to the plan's history.")]}
+            )
+        records.delete_record(finding, actor=actor)
+
+
+def overdue_findings(user: Any, today: dt.date | None = None) -> Any:
+    """Open drill findings past their deadline that the user may see."""
+    today = today or timezone.localdate()
+    return DrillFinding.objects.visible_to(user).filter(
+        status=FindingStatus.OPEN, deadline__lt=today
+    )
+
+
+@dataclass
+class CycleDrill:
+    drill: Training
+    reviews: list[tuple[DrillReview, list[DrillFinding]]]
+
+
+@dataclass
+class CycleVersion:
+    version: PlanVersion
+    addressed: list[DrillFinding]
+    drills: list[CycleDrill]
+
+
+def plan_cycle(plan: EmergencyPlan, *, user: Any) -> list[CycleVersion]:
+    """The drill–review–improve cycle of a plan, newest version first: each version, the
+    findings it addressed, the drills run against it, their reviews and findings (each with
+    the version that addressed it)."""
+    versions = list(
+        PlanVersion.objects.visible_to(user).filter(plan=plan).order_by("-number", "-pk")
+    )
+    drills = list(
+        Training.objects.visible_to(user)
+        .filter(plan_version__plan=plan)
+        .select_related("jurisdiction")
+        .order_by("starts_at", "pk")
+    )
+    reviews = list(
+        DrillReview.objects.visible_to(user)
+        .filter(drill__in=drills)
+        .select_related("drill")
+        .order_by("held_on", "pk")
+    )
+    findings = list(
+        DrillFinding.objects.visible_to(user)
+        .filter(review__in=reviews)
+        .select_related("owner_unit", "owner_person", "addressed_by")
+        .order_by("pk")
+    )
+    out = []
+    for version in versions:
+        cycle_drills = []
+        for drill in drills:
+            if drill.plan_version_id != version.pk:
+                continue
+            rows = [
+                (review, [f for f in findings if f.review_id == review.pk])
+                for review in reviews
+                if review.drill_id == drill.pk
+            ]
+            cycle_drills.append(CycleDrill(drill, rows))
+        addressed = [f for f in findings if f.addressed_by_id == version.pk]
+        out.append(CycleVersion(version, addressed, cycle_drills))
+    return out

@@ -11,4 +11,9 @@ urlpatterns: list[URLPattern] = [
     path("meetings/<int:pk>/minutes.pdf", views.minutes_pdf, name="governance-minutes-pdf"),
     path("decisions/<int:pk>/done/", views.decision_done, name="governance-decision-done"),
     path("trainings/<int:pk>/<slug:step>/", views.training_step, name="governance-training-step"),
+    path("pledges/missing/", views.pledges_missing, name="governance-pledges-missing"),
+    path("pledges/<int:pk>/signed-copy", views.pledge_copy, name="governance-pledge-copy"),
+    path("pledges/<int:pk>/<slug:step>/", views.pledge_step, name="governance-pledge-step"),
+    path("plan-versions/<int:pk>/file", views.version_file, name="governance-version-file"),
+    path("plan-versions/<int:pk>/<slug:step>/", views.version_step, name="governance-version-step"),
 ]
