@@ -6,3 +6,6 @@ class RailwayConfig(AppConfig):
     name = "shouwang.railway"
     label = "railway"
     verbose_name = _("Railway protection")
+
+    def ready(self) -> None:
+        from shouwang.railway import recordtypes  # noqa: F401  (registers record types)

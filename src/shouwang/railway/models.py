@@ -107,6 +107,28 @@ FOUR_DECLINE: tuple[tuple[str, str, frozenset[str]], ...] = (
 )
 
 
+#: Kinds that are casualties: they need at least one person dead or injured.
+CASUALTY_KINDS = frozenset({IncidentKind.CASUALTY, IncidentKind.MASS_CASUALTY})
+
+
+def township_path(place: Jurisdiction) -> str:
+    """The path of the township `place` lies in (its own path for a county)."""
+    parts = [p for p in place.path.split("/") if p]
+    return "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else place.path
+
+
+def _segment_error(segment: Segment | None, place: Jurisdiction) -> str:
+    """Why `segment` cannot go with a record of `place` ("" when it can): it must be a
+    railway segment of the same township (segments are kept at township or village level)."""
+    if segment is None:
+        return ""
+    if segment.line_kind != "railway":
+        return str(_("Choose a railway segment, not a road."))
+    if not segment.jurisdiction.path.startswith(township_path(place)):
+        return str(_("Choose a segment of this township."))
+    return ""
+
+
 class RailwayIncident(models.Model):
     """An incident on or beside the railway (涉路案事件), recorded where it happened."""
 
@@ -170,6 +192,14 @@ class RailwayIncident(models.Model):
                 errors["chainage"] = list(exc.messages)
         if self.occurred_at and self.occurred_at > timezone.now():
             errors["occurred_at"] = [str(_("The time cannot be in the future."))]
+        if self.segment_id and self.jurisdiction_id:
+            segment_error = _segment_error(self.segment, self.jurisdiction)
+            if segment_error:
+                errors["segment"] = [segment_error]
+        if self.kind in CASUALTY_KINDS and not (self.deaths or self.injuries):
+            errors["deaths"] = [
+                str(_("A casualty needs at least one person dead or injured (deaths, injuries)."))
+            ]
         if errors:
             raise ValidationError(errors)
 
@@ -226,8 +256,19 @@ class HouseholdRepresentative(models.Model):
         return self.name
 
     def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
         if self.jurisdiction_id and self.jurisdiction.level != "village":
-            raise ValidationError({"jurisdiction": [str(_("Choose a village or community."))]})
+            errors["jurisdiction"] = [str(_("Choose a village or community."))]
+        elif self.segment_id and self.jurisdiction_id:
+            segment_error = _segment_error(self.segment, self.jurisdiction)
+            if segment_error:
+                errors["segment"] = [segment_error]
+        if self.households is not None and self.households < 1:
+            errors["households"] = [str(_("A representative links at least one household."))]
+        if self.appointed_on and self.appointed_on > timezone.localdate():
+            errors["appointed_on"] = [str(_("The date cannot be in the future."))]
+        if errors:
+            raise ValidationError(errors)
 
 
 class ActivityKind(models.TextChoices):
@@ -263,3 +304,17 @@ class RepresentativeActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.representative} {self.done_on:%Y-%m-%d} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.done_on and self.done_on > timezone.localdate():
+            errors["done_on"] = [str(_("The date cannot be in the future."))]
+        elif self.done_on and self.representative_id:
+            appointed = self.representative.appointed_on
+            if appointed and self.done_on < appointed:
+                errors["done_on"] = [
+                    str(_("The date is before the representative was appointed (%(date)s)."))
+                    % {"date": f"{appointed:%Y-%m-%d}"}
+                ]
+        if errors:
+            raise ValidationError(errors)
