@@ -20,3 +20,13 @@ sync_status=0
     sync_status=$?
 bash scripts/ci_postgres.sh drop "$SYNC_DB"
 [[ $sync_status -eq 0 ]] || exit "$sync_status"
+# Reports benchmark, short: a one-township data set (scale 0.005: 12 villages, 100 members, a
+# year of duties and patrol logs …) on a throw-away PostgreSQL database; the county dashboard
+# and the township's monthly report beside their one-query SQL baselines. Exits non-zero if a
+# figure differs from the baseline's; the speed targets are printed, not enforced.
+REPORTS_DB=$(bash scripts/ci_postgres.sh create)
+reports_status=0
+"$PYTHON" bench/reports/run.py --scale 0.005 --repeat 2 --database-url "$REPORTS_DB" ||
+    reports_status=$?
+bash scripts/ci_postgres.sh drop "$REPORTS_DB"
+[[ $reports_status -eq 0 ]] || exit "$reports_status"
