@@ -70,7 +70,23 @@ def market_dates(pattern: Any, start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def rule_dates(rule: Any, start: dt.date, end: dt.date) -> list[dt.date]:
-    """The dates between `start` and `end` on which `rule` (a DutyRule) needs members."""
+    """The dates between `start` and `end` on which `rule` (a DutyRule) needs members, within
+    the rule's validity (`valid_from` … `valid_until`, when set)."""
+    valid_from = getattr(rule, "valid_from", None)
+    valid_until = getattr(rule, "valid_until", None)
+    dates = _recurrence_dates(rule, start, end)
+    if valid_from is None and valid_until is None:
+        return dates
+    # Filtered after the recurrence (not by narrowing start/end), so that rules spread over a
+    # week (weekly) keep the days they would have had.
+    return [
+        d
+        for d in dates
+        if (valid_from is None or d >= valid_from) and (valid_until is None or d <= valid_until)
+    ]
+
+
+def _recurrence_dates(rule: Any, start: dt.date, end: dt.date) -> list[dt.date]:
     days = days_of(start, end)
     kind = rule.recurrence
     if kind == "daily":

@@ -34,6 +34,8 @@ class DutyRuleForm(RecordForm):
             "role_minimums",
             "priority",
             "active",
+            "valid_from",
+            "valid_until",
             "note",
         ]
 

@@ -142,6 +142,14 @@ class DutyRule(models.Model):
         _("priority"), default=0, help_text=_("Higher is staffed first when members are short.")
     )
     active = models.BooleanField(_("active"), default=True)
+    # A rule may hold for a period only (e.g. the extra posts of a special operation): it asks
+    # for no duties before `valid_from` or after `valid_until` (both included; empty = open).
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, help_text=_("Empty: no start date.")
+    )
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Empty: no end date.")
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = ScopedManager()
@@ -227,6 +235,8 @@ class DutyRule(models.Model):
                 errors["role_minimums"] = [_("Each count must be a whole number ≥ 1.")]
             elif self.head_count and any(n > self.head_count for n in minimums.values()):
                 errors["role_minimums"] = [_("A role minimum cannot exceed the head count.")]
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = [_("The end date is before the start date.")]
         self._clean_triggers(errors)
         if self.post_id and self.jurisdiction_id:
             post_path, own_path = self.post.jurisdiction.path, self.jurisdiction.path

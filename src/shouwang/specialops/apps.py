@@ -6,3 +6,6 @@ class SpecialOpsConfig(AppConfig):
     name = "shouwang.specialops"
     label = "specialops"
     verbose_name = _("Special operations")
+
+    def ready(self) -> None:
+        from shouwang.specialops import recordtypes  # noqa: F401
