@@ -6,3 +6,6 @@ class AssessmentConfig(AppConfig):
     name = "shouwang.assessment"
     label = "assessment"
     verbose_name = _("Assessment")
+
+    def ready(self) -> None:
+        from shouwang.assessment import recordtypes  # noqa: F401
