@@ -176,7 +176,7 @@ def ledger_rows(disputes: Iterable[Dispute]) -> list[list[Any]]:
                 d.resolve_by,
                 str(d.get_status_display()),
                 _("yes") if d.is_overdue else "",
-                getattr(d, "session_count", d.sessions.count()),
+                d.session_count if hasattr(d, "session_count") else d.sessions.count(),
                 str(d.get_outcome_display()) if d.outcome else "",
                 str(d.get_referral_target_display()) if d.referral_target else "",
                 f"{agreement.get_form_display()} {agreement.signed_on:%Y-%m-%d}"
