@@ -81,6 +81,11 @@ SHOTS = (
     "concerns",
     "cases-map",
     "import",
+    "dashboard",
+    "railway-status",
+    "plan",
+    "assessment",
+    "monthly-report",
 )
 #: A full 18-character mainland identity number; none may be on a shot of a list page.
 FULL_CITIZEN_ID = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
@@ -168,6 +173,11 @@ def next_month() -> str:
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     return first.strftime("%Y-%m")
+
+
+def last_month() -> str:
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def detail_links(page: Any, base: str, list_path: str, pattern: str) -> list[str]:
@@ -379,6 +389,40 @@ def main(argv: list[str] | None = None) -> int:
                 page.click("button[name=dry_run][value='1']")
                 page.wait_for_url(re.compile(r".*/imports/runs/\d+/$"))
                 shots.shoot(page, "import")
+
+            # Figures and reports: the dashboard (charts drawn by the project's own ECharts), the
+            # 九无 table, an emergency plan's drill–review–revision cycle, the assessment runs and
+            # a monthly report built in the background.
+            if shots.want("dashboard"):
+                goto(page, f"{base}/reports/dashboard/")
+                page.wait_for_selector("canvas", timeout=15_000)
+                page.wait_for_timeout(800)  # chart animations
+                shots.shoot(page, "dashboard", full_page=True)
+
+            if shots.want("railway-status"):
+                goto(page, f"{base}/railway/status/")
+                shots.shoot(page, "railway-status", full_page=True)
+
+            if shots.want("plan"):
+                goto(page, f"{base}/r/emergency-plans/")
+                page.locator("table a[href*='/r/emergency-plans/']").first.click()
+                page.wait_for_selector("h1")
+                shots.shoot(page, "plan", full_page=True)
+
+            if shots.want("assessment"):
+                # Last month's assessment of the demo's village scheme (computed again as a
+                # draft on each run), then its ranking table.
+                goto(page, f"{base}/assessment/")
+                page.fill("input[name=period]", last_month())
+                page.click("form[action$='/runs/compute/'] button[type=submit]")
+                page.wait_for_url(re.compile(r".*/assessment/runs/\d+/$"))
+                shots.shoot(page, "assessment", full_page=True)
+
+            if shots.want("monthly-report"):
+                goto(page, f"{base}/reports/monthly/")
+                page.click("main form button[type=submit]")
+                page.wait_for_selector("a[href$='/pdf/']", timeout=60_000)
+                shots.shoot(page, "monthly-report", full_page=True)
 
             # The people of concern as their officer: identity numbers only masked.
             if shots.want("concerns"):

@@ -24,13 +24,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
 
 from shouwang.assessment import measures, services
 from shouwang.assessment.models import Adjustment, Criterion, Run, Scheme, Score, ScoreLine
-from shouwang.core.api import ERRORS
-from shouwang.core.api import error_body as shared_error_body
-from shouwang.core.records import NON_FIELD, RecordInvalid
+from shouwang.core.api import ERRORS, run_action
+from shouwang.core.records import NON_FIELD
 from shouwang.core.scoping import can, get_for
 
 router = Router(tags=["assessment"])
@@ -106,13 +105,7 @@ def score_out(score: Score, lines: list[ScoreLine] | None = None) -> dict[str, A
 
 
 def _act(action: Callable[[], Any], out: Callable[[Any], dict[str, Any]]) -> Any:
-    try:
-        result = action()
-    except RecordInvalid as exc:
-        return Status(422, shared_error_body(exc, field_label))
-    except PermissionDenied:
-        return Status(403, {"detail": _("You may not do this."), "errors": []})
-    return Status(200, out(result))
+    return run_action(action, out, field_label)
 
 
 class ComputeIn(Schema):

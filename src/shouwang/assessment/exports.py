@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from shouwang.assessment.models import Run, ScoreLine
 
@@ -55,7 +56,7 @@ def run_xlsx(run: Run) -> bytes:
             _("denominator"),
             _("rate"),
             _("maximum points"),
-            _("points"),
+            pgettext("score", "points"),
             _("note"),
         ]
     )

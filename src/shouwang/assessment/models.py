@@ -299,7 +299,7 @@ class Adjustment(models.Model):
     kind = models.CharField(_("reward or penalty"), max_length=8, choices=AdjustmentKind.choices)
     on_date = models.DateField(_("date"))
     points = models.DecimalField(
-        _("points"),
+        pgettext_lazy("score", "points"),
         max_digits=6,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],

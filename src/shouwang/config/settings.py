@@ -207,6 +207,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("SHOUWANG_EMAIL_FROM", "shouwang@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # People of concern taken off the register are anonymised after this many days.
 SHOUWANG_CONCERN_RETENTION_DAYS = int(os.environ.get("SHOUWANG_CONCERN_RETENTION_DAYS", "1095"))
+# Uploaded documents (signed pledges, plan documents): the largest file accepted.
+SHOUWANG_MAX_UPLOAD_BYTES = int(os.environ.get("SHOUWANG_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
 # Map: tile URL template; empty means no base tiles at all (closed networks).
 MAP_TILE_URL = os.environ.get("SHOUWANG_MAP_TILE_URL", "")

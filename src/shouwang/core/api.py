@@ -62,6 +62,22 @@ def error_body(exc: RecordInvalid, label_of: Callable[[str], str]) -> dict[str, 
     }
 
 
+def run_action(
+    action: Callable[[], Any],
+    out: Callable[[Any], dict[str, Any]],
+    label_of: Callable[[str], str],
+) -> Any:
+    """An API endpoint's service call: 200 with `out(result)`, 422 with every field error
+    (labelled by `label_of`), or 403 when the service refuses the user."""
+    try:
+        result = action()
+    except RecordInvalid as exc:
+        return Status(422, error_body(exc, label_of))
+    except PermissionDenied:
+        return Status(403, {"detail": _("You may not do this."), "errors": []})
+    return Status(200, out(result))
+
+
 def _field_label(record_type: RecordType | None, name: str) -> str:
     if record_type is None or name == NON_FIELD:
         return ""

@@ -636,6 +636,20 @@ class _Loader:
         load_demo_disputes(self.actor, self.places["township"])
         load_demo_people(self.actor, self.places["township"])
 
+    def governance(self) -> None:
+        """Trainings, drills, plans and pledges; railway records; a special operation; an
+        assessment scheme (each app's demo.py)."""
+        from shouwang.assessment.demo import load_demo_assessment
+        from shouwang.governance.demo import load_demo_governance
+        from shouwang.railway.demo import load_demo_railway
+        from shouwang.specialops.demo import load_demo_specialops
+
+        township = self.places["township"]
+        load_demo_governance(self.actor, township)
+        load_demo_railway(self.actor, township)
+        load_demo_specialops(self.actor, township)
+        load_demo_assessment(self.actor, township)
+
 
 def load_demo() -> list[tuple[str, str]]:
     """Build (or find) the demo township; return the (username, role label) of each login."""
@@ -655,6 +669,7 @@ def load_demo() -> list[tuple[str, str]]:
         logins = loader.logins()
         loader.field_work()
         loader.cases()
+        loader.governance()
         return logins
 
 

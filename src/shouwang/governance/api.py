@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from shouwang.core.api import ERRORS, ErrorOut
+from shouwang.core.api import ERRORS, ErrorOut, run_action
 from shouwang.core.api import error_body as shared_error_body
 from shouwang.core.models import Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
@@ -103,13 +103,7 @@ def training_out(t: Training) -> dict[str, Any]:
 
 
 def _act(action: Callable[[], Any], out: Callable[[], dict[str, Any]]) -> Any:
-    try:
-        action()
-    except RecordInvalid as exc:
-        return Status(422, error_body(exc))
-    except PermissionDenied:
-        return Status(403, {"detail": _("You may not do this."), "errors": []})
-    return Status(200, out())
+    return run_action(action, lambda _result: out(), field_label)
 
 
 class CancelIn(Schema):

@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
 
-from shouwang.core.api import ERRORS, ErrorOut
+from shouwang.core.api import ERRORS, ErrorOut, run_action
 from shouwang.core.api import error_body as shared_error_body
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import get_for
@@ -61,13 +60,7 @@ def operation_out(op: SpecialOperation) -> dict[str, Any]:
 
 
 def _act(action: Callable[[], Any], out: Callable[[], dict[str, Any]]) -> Any:
-    try:
-        action()
-    except RecordInvalid as exc:
-        return Status(422, error_body(exc))
-    except PermissionDenied:
-        return Status(403, {"detail": _("You may not do this."), "errors": []})
-    return Status(200, out())
+    return run_action(action, lambda _result: out(), field_label)
 
 
 class CancelIn(Schema):
