@@ -41,6 +41,17 @@ SECTION_PAGES: list[tuple[str, str, Any, str, Action]] = [
     ("cases", "my-tasks", _("My tasks"), "hazards.hazard", "view"),
     ("cases", "map", _("Map of open cases"), "hazards.hazard", "view"),
     ("governance", "governance-gaps", _("Training and drill gaps"), "governance.training", "view"),
+    (
+        "governance",
+        "governance-pledges-missing",
+        _("Without a signed pledge"),
+        "governance.responsibilitypledge",
+        "view",
+    ),
+    ("railway", "railway-status", _("Safe-railway indicators"), "railway.railwayincident", "view"),
+    ("reports", "reports-dashboard", _("Dashboard"), "reports.monthlyreport", "view"),
+    ("reports", "reports-monthly", _("Monthly report"), "reports.monthlyreport", "view"),
+    ("reports", "assessment-runs", _("Assessment runs and rankings"), "assessment.run", "view"),
     ("setup", "notify-deliveries", _("Message deliveries"), "notify.delivery", "view"),
 ]
 

@@ -268,6 +268,10 @@ class Hazard(models.Model):
         verbose_name = _("hazard")
         verbose_name_plural = _("hazards")
         ordering = ["-found_at", "-pk"]
+        indexes = [
+            # The dashboard and the monthly report count a period's hazards by found_at.
+            models.Index(fields=["found_at"], name="hazard_found_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category}: {self.description[:30]}"

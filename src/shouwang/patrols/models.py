@@ -162,6 +162,15 @@ class PatrolLog(models.Model):
         indexes = [
             models.Index(fields=["team", "started_at"], name="patrollog_team_started"),
             models.Index(fields=["jurisdiction", "started_at"], name="patrollog_place_started"),
+            # The dashboard (reports.indicators) counts a period's logs of a whole county and
+            # joins their attendance: read from the index alone, without the wide rows.
+            models.Index(
+                fields=["started_at"],
+                include=["status", "jurisdiction", "id"],
+                name="patrollog_started",
+            ),
+            # Whether a duty was covered, and by which logs (dashboard, attendance figures).
+            models.Index(fields=["duty", "status"], include=["id"], name="patrollog_duty_status"),
         ]
 
     def __str__(self) -> str:
@@ -209,6 +218,11 @@ class LogAttendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         ordering = ["log", "member__name"]
+        indexes = [
+            # Turnouts of a period's logs and "was this member present on the duty's log"
+            # (dashboard attendance rate), read from the index alone.
+            models.Index(fields=["log", "status", "member"], name="logattendance_log_status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["log", "member"],

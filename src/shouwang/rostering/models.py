@@ -468,6 +468,8 @@ class Duty(models.Model):
         verbose_name = _("duty")
         verbose_name_plural = _("duties")
         ordering = ["date", "start", "pk"]
+        # The dashboard and the monthly report read a period's duties of a whole county.
+        indexes = [models.Index(fields=["date"], name="duty_date")]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.post}"
