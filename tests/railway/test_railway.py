@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from shouwang.core import periods
 from shouwang.core.models import AuditEvent
 from shouwang.core.records import RecordInvalid
 from shouwang.railway import exports, services, status
@@ -280,7 +281,7 @@ def test_four_never(world: Any, rail: dict[str, Any]) -> None:
 
 
 def test_four_decline_against_the_previous_month(world: Any, rail: dict[str, Any]) -> None:
-    assert status.previous_period(*AUG) == JUL
+    assert periods.previous_period(*AUG) == JUL
     figures = {f.key: f for f in status.four_decline(world.a.township, *AUG, *JUL)}
     got = {k: (f.current, f.previous, f.change, f.declined) for k, f in figures.items()}
     assert got == {

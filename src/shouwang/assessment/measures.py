@@ -29,6 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.periods import day_bounds
+
 SUBJECT_MEMBER, SUBJECT_TEAM, SUBJECT_VILLAGE = "member", "team", "village"
 ALL_SUBJECTS = frozenset({SUBJECT_MEMBER, SUBJECT_TEAM, SUBJECT_VILLAGE})
 
@@ -78,12 +80,12 @@ class Context:
 
     @property
     def start_dt(self) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(self.start, dt.time()))
+        return day_bounds(self.start, self.end)[0]
 
     @property
     def end_dt(self) -> dt.datetime:
         """The first moment after the period."""
-        return timezone.make_aware(dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time()))
+        return day_bounds(self.start, self.end)[1]
 
     @property
     def days(self) -> int:

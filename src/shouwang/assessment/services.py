@@ -46,6 +46,7 @@ from shouwang.assessment.models import (
 from shouwang.core import records
 from shouwang.core.audit import record_event, snapshot
 from shouwang.core.models import Jurisdiction
+from shouwang.core.periods import day_bounds, month_bounds, quarter_bounds
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.core.workflow import action_codes
@@ -193,18 +194,14 @@ def period_bounds(kind: str, text: str) -> tuple[dt.date, dt.date, str]:
             if not match:
                 raise ValueError
             year, month = int(match[1]), int(match[2])
-            start = dt.date(year, month, 1)
-            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            start, end = month_bounds(dt.date(year, month, 1))
             return start, end, f"{year}-{month:02d}"
         if kind == PeriodKind.QUARTER:
             match = re.fullmatch(r"(\d{4})-Q([1-4])", text)
             if not match:
                 raise ValueError
             year, quarter = int(match[1]), int(match[2])
-            start = dt.date(year, quarter * 3 - 2, 1)
-            end = (dt.date(year, quarter * 3, 1) + dt.timedelta(days=32)).replace(
-                day=1
-            ) - dt.timedelta(days=1)
+            start, end = quarter_bounds(year, quarter)
             return start, end, f"{year}-Q{quarter}"
         match = re.fullmatch(r"(\d{4})", text)
         if not match:
@@ -322,8 +319,7 @@ def _veto_incidents(scheme: Scheme, start: dt.date, end: dt.date) -> list[dict[s
 
     if not scheme.veto_kinds:
         return []
-    first = timezone.make_aware(dt.datetime.combine(start, dt.time()))
-    after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    first, after = day_bounds(start, end)
     rows = RailwayIncident.objects.filter(
         kind__in=scheme.veto_kinds,
         occurred_at__gte=first,

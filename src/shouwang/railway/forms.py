@@ -3,7 +3,6 @@ period form of the 九无 / 四杜绝 / 四下降 status page."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.models import Jurisdiction
+from shouwang.core.periods import month_bounds, previous_period
 from shouwang.core.records import RecordForm
 from shouwang.railway.models import HouseholdRepresentative, RailwayIncident, RepresentativeActivity
 
@@ -75,13 +75,6 @@ class RepresentativeActivityForm(RecordForm):
         fields = ["representative", "done_on", "kind", "description"]
 
 
-def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day of `day`'s month."""
-    start = day.replace(day=1)
-    following = (start + dt.timedelta(days=32)).replace(day=1)
-    return start, following - dt.timedelta(days=1)
-
-
 class StatusPeriodForm(forms.Form):
     """Place and period of the status page and the ledger download (GET).
 
@@ -106,7 +99,6 @@ class StatusPeriodForm(forms.Form):
         self.user = user
 
     def clean(self) -> dict[str, Any]:
-        from shouwang.railway.status import previous_period
 
         cleaned = super().clean() or {}
         if cleaned.get("jurisdiction") is None and "jurisdiction" not in self.errors:

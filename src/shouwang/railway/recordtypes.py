@@ -21,13 +21,13 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.periods import month_bounds
 from shouwang.core.registry import ComputedFilter, ListLink, RecordType, register
 from shouwang.railway import services
 from shouwang.railway.forms import (
     HouseholdRepresentativeForm,
     RailwayIncidentForm,
     RepresentativeActivityForm,
-    month_bounds,
 )
 from shouwang.railway.models import (
     FOUR_DECLINE,

@@ -34,10 +34,10 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from shouwang.areas.models import LineKind, Segment
 from shouwang.core.models import Jurisdiction, JurisdictionLevel
+from shouwang.core.periods import day_bounds
 from shouwang.railway.models import (
     FOUR_DECLINE,
     FOUR_NEVER,
@@ -104,14 +104,6 @@ def target_kinds(target: str) -> frozenset[str] | None:
     return None
 
 
-def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Aware [from, to) datetimes of the whole days start..end (local time)."""
-    tz = timezone.get_current_timezone()
-    lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
-    hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz)
-    return lo, hi
-
-
 def period_q(start: dt.date, end: dt.date, prefix: str = "") -> Q:
     lo, hi = day_bounds(start, end)
     return Q(**{f"{prefix}occurred_at__gte": lo, f"{prefix}occurred_at__lt": hi})
@@ -130,18 +122,6 @@ def parse_period(value: str) -> tuple[dt.date, dt.date] | None:
     except ValueError:
         return None
     return (start, end) if sep and start <= end else None
-
-
-def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """The period just before [start, end]: the previous calendar month(s) when the period is
-    whole months, otherwise the same number of days immediately before."""
-    if start.day == 1 and (end + dt.timedelta(days=1)).day == 1:
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        index = start.year * 12 + start.month - 1 - months
-        prev_start = dt.date(index // 12, index % 12 + 1, 1)
-        return prev_start, start - dt.timedelta(days=1)
-    days = (end - start).days + 1
-    return start - dt.timedelta(days=days), start - dt.timedelta(days=1)
 
 
 def incident_list_url(

@@ -38,7 +38,6 @@ current and the previous period as conditional aggregates of the same query.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -63,6 +62,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shouwang.core.models import Jurisdiction
+from shouwang.core.periods import (
+    day_bounds,
+    month_bounds,
+    previous_period,
+    quarter_bounds,
+    whole_months,
+)
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, user_grants
 
@@ -87,13 +93,11 @@ class Period:
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
-        last = calendar.monthrange(year, month)[1]
-        return cls(dt.date(year, month, 1), dt.date(year, month, last))
+        return cls(*month_bounds(dt.date(year, month, 1)))
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> Period:
-        first = 3 * (quarter - 1) + 1
-        return cls(dt.date(year, first, 1), cls.month(year, first + 2).end)
+        return cls(*quarter_bounds(year, quarter))
 
     @classmethod
     def year(cls, year: int) -> Period:
@@ -159,9 +163,7 @@ class Period:
     @property
     def months(self) -> int | None:
         """The number of whole calendar months, or None when the period is not whole months."""
-        if self.start.day != 1 or (self.end + dt.timedelta(days=1)).day != 1:
-            return None
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        return whole_months(self.start, self.end)
 
     @property
     def kind(self) -> str:
@@ -193,23 +195,12 @@ class Period:
     def previous(self) -> Period:
         """The period just before: the previous calendar month(s) when the period is whole
         months (a month → the previous month, a quarter → the previous quarter), otherwise the
-        same number of days immediately before (as railway.status.previous_period)."""
-        months = self.months
-        if months is not None:
-            index = self.start.year * 12 + self.start.month - 1 - months
-            return Period(
-                dt.date(index // 12, index % 12 + 1, 1), self.start - dt.timedelta(days=1)
-            )
-        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+        same number of days immediately before."""
+        return Period(*previous_period(self.start, self.end))
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """Aware [from, to) datetimes of the whole local days."""
-        tz = timezone.get_current_timezone()
-        lo = timezone.make_aware(dt.datetime.combine(self.start, dt.time.min), tz)
-        hi = timezone.make_aware(
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min), tz
-        )
-        return lo, hi
+        return day_bounds(self.start, self.end)
 
     def query(self) -> dict[str, str]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}

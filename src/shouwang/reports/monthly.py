@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shouwang.core.models import Jurisdiction
+from shouwang.core.periods import day_bounds, month_bounds
 from shouwang.reports.monthly_patrols import WIDTHS as PATROL_WIDTHS
 from shouwang.reports.monthly_patrols import PatrolMonth, patrol_rows, read_patrols
 from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
@@ -102,7 +103,7 @@ def month_start(value: dt.date) -> dt.date:
 
 def month_end(month: dt.date) -> dt.date:
     """The last day of the month."""
-    return (month_start(month) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return month_bounds(month)[1]
 
 
 def previous_month(month: dt.date) -> dt.date:
@@ -111,14 +112,6 @@ def previous_month(month: dt.date) -> dt.date:
 
 def month_label(month: dt.date) -> str:
     return f"{month.year}年{month.month}月"
-
-
-def day_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Aware [from, to) of the whole days start..end, local time."""
-    tz = timezone.get_current_timezone()
-    lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
-    hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz)
-    return lo, hi
 
 
 def report_title(place: Jurisdiction, month: dt.date) -> str:
@@ -241,7 +234,7 @@ def hazards_of_month(place: Jurisdiction, month: dt.date, actor: Any) -> QuerySe
     open at some time in the month (not finished, or closed on or after the first day)."""
     from shouwang.hazards.models import FINISHED_STATUSES, Hazard
 
-    lo, hi = day_range(month_start(month), month_end(month))
+    lo, hi = day_bounds(month_start(month), month_end(month))
     qs = _under(_base(Hazard, actor), "jurisdiction__path", place).filter(found_at__lt=hi)
     qs = qs.filter(Q(found_at__gte=lo) | ~Q(status__in=FINISHED_STATUSES) | Q(closed_at__gte=lo))
     return qs.select_related(
@@ -268,7 +261,7 @@ def read_trainings(place: Jurisdiction, month: dt.date, actor: Any) -> list[Any]
 
     from shouwang.governance.models import Attendance, Presence, Training
 
-    lo, hi = day_range(month_start(month), month_end(month))
+    lo, hi = day_bounds(month_start(month), month_end(month))
     qs = _under(_base(Training, actor), "jurisdiction__path", place).filter(
         starts_at__gte=lo, starts_at__lt=hi
     )
@@ -300,7 +293,7 @@ def read_railway(data: MonthData, actor: Any) -> None:
     )
 
     start, end = data.start, data.end
-    lo, hi = day_range(start, end)
+    lo, hi = day_bounds(start, end)
     data.incidents = list(
         _under(_base(RailwayIncident, actor), "jurisdiction__path", data.place)
         .filter(occurred_at__gte=lo, occurred_at__lt=hi)
@@ -589,7 +582,7 @@ def _counts(values: Iterable[str]) -> list[tuple[str, int]]:
 def hazard_summary(data: MonthData) -> dict[str, int]:
     from shouwang.hazards.models import FINISHED_STATUSES, HazardSeverity, HazardStatus
 
-    lo, hi = day_range(data.start, data.end)
+    lo, hi = day_bounds(data.start, data.end)
     today = timezone.localdate()
     new = [h for h in data.hazards if lo <= h.found_at < hi]
     return {
@@ -638,7 +631,7 @@ def notable_items(data: MonthData) -> list[str]:
     from shouwang.disputes.models import RiskLevel
     from shouwang.hazards.models import FINISHED_STATUSES, HazardSeverity
 
-    lo, hi = day_range(data.start, data.end)
+    lo, hi = day_bounds(data.start, data.end)
     today = timezone.localdate()
     items: list[str] = []
     for line in data.four_never:
@@ -784,7 +777,7 @@ def report_pdf(data: MonthData) -> bytes:
             f"台账共列 {hz['listed']} 处。"
         )
     )
-    lo, hi = day_range(data.start, data.end)
+    lo, hi = day_bounds(data.start, data.end)
     by_category = _counts(str(h.category) for h in data.hazards if lo <= h.found_at < hi)
     if by_category:
         story.append(table(["隐患类别", "本月发现（处）"], by_category, [width * 0.6, width * 0.4]))

@@ -16,13 +16,13 @@ Nothing here writes; the service in `services.py` does.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from shouwang.calendars.holidays import CalendarWarning, HolidayOverride, HolidayProvider
+from shouwang.core.periods import month_bounds
 from shouwang.rostering.solver import model as sm
 
 NIGHT_FROM = dt.time(20, 0)
@@ -40,13 +40,6 @@ HISTORY_OTHER = "history-other"
 
 
 # -- calendar interface ------------------------------------------------------------------------
-
-
-def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day of the month of `month`."""
-    first = month.replace(day=1)
-    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    return first, last
 
 
 def days_of(start: dt.date, end: dt.date) -> list[dt.date]:
