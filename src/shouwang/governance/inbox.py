@@ -4,7 +4,7 @@ their deadline ("follow_up"), for the township office and the responsible person
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from shouwang.core import roles as core_roles
 from shouwang.core.cases import InboxTask
-from shouwang.governance.models import Decision, DecisionStatus, DrillFinding, FindingStatus
+from shouwang.governance.models import (
+    Decision,
+    DecisionStatus,
+    DrillFinding,
+    FindingStatus,
+    FollowUpItem,
+)
 from shouwang.governance.services import OFFICE_ROLE
 
 RECORD_TYPE = "governance.decision"
@@ -22,53 +28,57 @@ FINDING_RECORD_TYPE = "governance.drillfinding"
 def tasks_for(user: Any, today: dt.date) -> Iterable[InboxTask]:
     if user is None or not user.is_authenticated:
         return []
-    overdue = (
+    decisions = (
         Decision.objects.visible_to(user, "change")
         .filter(status=DecisionStatus.OPEN, deadline__lt=today)
         .select_related("meeting__jurisdiction", "owner_person")
     )
-    tasks = []
-    for d in overdue:
-        place = d.meeting.jurisdiction
-        mine = d.owner_person is not None and d.owner_person.user_id == user.pk
-        if not (mine or core_roles.holds_role(user, place.path, (OFFICE_ROLE,))):
-            continue
-        tasks.append(
-            InboxTask(
-                kind="follow_up",
-                title=_("Meeting decision overdue: %(text)s") % {"text": str(d)},
-                url=reverse("record-detail", args=["meeting-decisions", d.pk]),
-                record_type=RECORD_TYPE,
-                record_id=d.pk,
-                due=d.deadline,
-                overdue=True,
-                place=place.name,
-            )
-        )
-    return tasks + finding_tasks(user, today)
-
-
-def finding_tasks(user: Any, today: dt.date) -> list[InboxTask]:
-    """Open drill findings past their deadline: to improve (or to take up in a plan revision)."""
-    overdue = (
+    findings = (
         DrillFinding.objects.visible_to(user, "change")
         .filter(status=FindingStatus.OPEN, deadline__lt=today)
         .select_related("review__drill__jurisdiction", "owner_person")
     )
+    return _overdue_tasks(
+        user,
+        decisions,
+        lambda d: d.meeting.jurisdiction,
+        _("Meeting decision overdue: %(text)s"),
+        "meeting-decisions",
+        RECORD_TYPE,
+    ) + _overdue_tasks(
+        user,
+        findings,
+        lambda f: f.review.drill.jurisdiction,
+        _("Drill finding overdue: %(text)s"),
+        "drill-findings",
+        FINDING_RECORD_TYPE,
+    )
+
+
+def _overdue_tasks(
+    user: Any,
+    overdue: Iterable[FollowUpItem],
+    place_of: Callable[[Any], Any],
+    title: str,
+    slug: str,
+    record_type: str,
+) -> list[InboxTask]:
+    """Overdue follow-up items (decisions, drill findings) for the responsible person's login
+    and the township office."""
     tasks = []
-    for f in overdue:
-        place = f.review.drill.jurisdiction
-        mine = f.owner_person is not None and f.owner_person.user_id == user.pk
+    for item in overdue:
+        place = place_of(item)
+        mine = item.owner_person is not None and item.owner_person.user_id == user.pk
         if not (mine or core_roles.holds_role(user, place.path, (OFFICE_ROLE,))):
             continue
         tasks.append(
             InboxTask(
                 kind="follow_up",
-                title=_("Drill finding overdue: %(text)s") % {"text": str(f)},
-                url=reverse("record-detail", args=["drill-findings", f.pk]),
-                record_type=FINDING_RECORD_TYPE,
-                record_id=f.pk,
-                due=f.deadline,
+                title=title % {"text": str(item)},
+                url=reverse("record-detail", args=[slug, item.pk]),
+                record_type=record_type,
+                record_id=item.pk,
+                due=item.deadline,
                 overdue=True,
                 place=place.name,
             )

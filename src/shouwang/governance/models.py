@@ -271,23 +271,10 @@ class JointMeeting(models.Model):
             raise ValidationError(errors)
 
 
-class DecisionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
+class FollowUpItem(models.Model):
+    """Something to be done by a responsible unit or person by a deadline (a meeting's
+    decision, a drill finding); overdue open ones are inbox tasks (inbox.py)."""
 
-
-class Decision(models.Model):
-    """One decision of a joint meeting, followed up until done."""
-
-    scope_path = "meeting__jurisdiction__path"
-
-    meeting = models.ForeignKey(
-        JointMeeting,
-        verbose_name=_("joint meeting"),
-        on_delete=models.CASCADE,
-        related_name="decisions",
-    )
-    text = models.TextField(_("decision"))
     owner_unit = models.ForeignKey(
         Organisation,
         verbose_name=_("responsible unit"),
@@ -305,6 +292,28 @@ class Decision(models.Model):
         related_name="+",
     )
     deadline = models.DateField(_("deadline"))
+
+    class Meta:
+        abstract = True
+
+
+class DecisionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class Decision(FollowUpItem):
+    """One decision of a joint meeting, followed up until done."""
+
+    scope_path = "meeting__jurisdiction__path"
+
+    meeting = models.ForeignKey(
+        JointMeeting,
+        verbose_name=_("joint meeting"),
+        on_delete=models.CASCADE,
+        related_name="decisions",
+    )
+    text = models.TextField(_("decision"))
     status = models.CharField(
         _("status"), max_length=6, choices=DecisionStatus.choices, default=DecisionStatus.OPEN
     )
@@ -707,7 +716,7 @@ class FindingStatus(models.TextChoices):
     ADDRESSED = "addressed", _("Addressed")
 
 
-class DrillFinding(models.Model):
+class DrillFinding(FollowUpItem):
     """One finding of a drill review: what must improve, who owns it, by when; addressed by the
     plan version that takes it up."""
 
@@ -720,23 +729,6 @@ class DrillFinding(models.Model):
         related_name="findings",
     )
     text = models.TextField(_("finding"))
-    owner_unit = models.ForeignKey(
-        Organisation,
-        verbose_name=_("responsible unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    owner_person = models.ForeignKey(
-        Member,
-        verbose_name=_("responsible person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    deadline = models.DateField(_("deadline"))
     status = models.CharField(
         _("status"),
         max_length=10,
