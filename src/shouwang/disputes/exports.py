@@ -16,13 +16,13 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from shouwang.core.pdf import paragraph_style, pdf_text, register_cjk_font
 from shouwang.disputes.models import (
     Dispute,
     DisputeParty,
     FollowUp,
     MediationAgreement,
 )
-from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
 
 
 def agreement_pdf(agreement: MediationAgreement) -> bytes:
@@ -33,12 +33,11 @@ def agreement_pdf(agreement: MediationAgreement) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _register_font()
+    register_cjk_font()
     dispute = agreement.dispute
     parties = list(dispute.parties.all())
 
-    def style(name: str, size: float, **kw: Any) -> ParagraphStyle:
-        return ParagraphStyle(name, fontName=PDF_FONT, fontSize=size, leading=size * 1.5, **kw)
+    style = paragraph_style
 
     title = style("title", 18, alignment=1, spaceAfter=6)
     meta = style("meta", 10, alignment=2)

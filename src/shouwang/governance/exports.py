@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from shouwang.core.pdf import paragraph_style, pdf_text, register_cjk_font
 from shouwang.governance.models import JointMeeting
-from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
 
 
 def minutes_pdf(meeting: JointMeeting) -> bytes:
@@ -19,10 +19,9 @@ def minutes_pdf(meeting: JointMeeting) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    _register_font()
+    register_cjk_font()
 
-    def style(name: str, size: float, **kw: Any) -> ParagraphStyle:
-        return ParagraphStyle(name, fontName=PDF_FONT, fontSize=size, leading=size * 1.5, **kw)
+    style = paragraph_style
 
     title = style("title", 18, alignment=1, spaceAfter=6)
     meta = style("meta", 10, alignment=1)

@@ -20,6 +20,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shouwang.core.models import Jurisdiction, JurisdictionLevel
+from shouwang.core.pdf import (
+    paragraph_style,
+    pdf_text,
+    register_cjk_font,
+    title_and_page_footer,
+)
 from shouwang.forces.models import Team
 from shouwang.patrols.models import (
     AttendanceStatus,
@@ -27,7 +33,6 @@ from shouwang.patrols.models import (
     LogStatus,
     PatrolLog,
 )
-from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
 
 STATUS_ZH = {
     LogStatus.OPEN: "填写中",
@@ -277,13 +282,13 @@ def ledger_pdf(
     )
     from reportlab.platypus.tableofcontents import TableOfContents
 
-    _register_font()
+    register_cjk_font()
     logs = list(logs)
     title = ledger_title(month, team, jurisdiction)
     counts = counts_of(logs)
 
-    def style(name: str, size: float, **kw: Any) -> ParagraphStyle:
-        return ParagraphStyle(name, fontName=PDF_FONT, fontSize=size, leading=size * 1.45, **kw)
+    def style(name: str, size: float, **kw: Any) -> Any:
+        return paragraph_style(name, size, leading=1.45, **kw)
 
     cover_title = style("cover", 24, alignment=1, spaceAfter=12)
     cover_meta = style("cover_meta", 13, alignment=1)
@@ -514,12 +519,7 @@ def ledger_pdf(
             if text:
                 self.notify("TOCEntry", (0, pdf_text(text), self.page))
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(PDF_FONT, 8.5)
-        canvas.drawString(15 * mm, 9 * mm, title)
-        canvas.drawRightString(A4[0] - 15 * mm, 9 * mm, f"第 {doc.page} 页")
-        canvas.restoreState()
+    footer = title_and_page_footer(title, 15, 9)
 
     buffer = io.BytesIO()
     doc = VolumeTemplate(

@@ -38,10 +38,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shouwang.core.models import Jurisdiction
+from shouwang.core.pdf import (
+    paragraph_style,
+    pdf_text,
+    register_cjk_font,
+    title_and_page_footer,
+)
 from shouwang.core.periods import day_bounds, month_bounds
 from shouwang.reports.monthly_patrols import WIDTHS as PATROL_WIDTHS
 from shouwang.reports.monthly_patrols import PatrolMonth, patrol_rows, read_patrols
-from shouwang.rostering.exports import PDF_FONT, _register_font, pdf_text
 
 #: Progress callback: (percent 0–100, message).
 Progress = Callable[..., None]
@@ -687,10 +692,9 @@ def report_pdf(data: MonthData) -> bytes:
         TableStyle,
     )
 
-    _register_font()
+    register_cjk_font()
 
-    def style(name: str, size: float, **kw: Any) -> ParagraphStyle:
-        return ParagraphStyle(name, fontName=PDF_FONT, fontSize=size, leading=size * 1.5, **kw)
+    style = paragraph_style
 
     cover_title = style("cover", 22, alignment=1, spaceAfter=12)
     cover_meta = style("cover_meta", 13, alignment=1)
@@ -908,12 +912,7 @@ def report_pdf(data: MonthData) -> bytes:
 
     title = data.title
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(PDF_FONT, 8.5)
-        canvas.drawString(18 * mm, 10 * mm, title)
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {doc.page} 页")
-        canvas.restoreState()
+    footer = title_and_page_footer(title, 18, 10)
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(

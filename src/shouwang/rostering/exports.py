@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from shouwang.core.models import JurisdictionLevel
+from shouwang.core.pdf import PDF_FONT, pdf_text, register_cjk_font
 from shouwang.rostering.ics import location_of
 from shouwang.rostering.models import Duty, Roster, RosterStatus
 
@@ -21,7 +22,6 @@ STATUS_ZH = {
 }
 DATE_HEADERS = ("日期", "星期", "岗位", "时段", "地点", "队员", "人数（需/排）")
 SIGNATURES = ("制表人", "审核人", "日期")
-PDF_FONT = "STSong-Light"
 
 
 @dataclass(frozen=True)
@@ -191,25 +191,6 @@ def timetable_xlsx(roster: Roster) -> bytes:
 # -- PDF --------------------------------------------------------------------------------------
 
 
-def pdf_text(text: Any) -> str:
-    """Text for a reportlab Paragraph: markup characters escaped, line breaks kept."""
-    return (
-        str(text if text is not None else "")
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", "<br/>")
-    )
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-
-
 def timetable_pdf(roster: Roster) -> bytes:
     """A4 landscape: title, status, the table by date (header repeated), signature lines."""
     from reportlab.lib import colors
@@ -218,7 +199,7 @@ def timetable_pdf(roster: Roster) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _register_font()
+    register_cjk_font()
     title = timetable_title(roster)
     draft = is_draft(roster)
     title_style = ParagraphStyle(
