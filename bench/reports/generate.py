@@ -674,6 +674,18 @@ def fill_patrols(w: Writer, s: Shape) -> None:
     )
 
 
+def fill_tallies() -> None:
+    """The dashboard tallies of the duties and logs, computed by the app's own code (the same
+    function as the migration that added them) over the committed rows."""
+    from django.db import connection
+
+    from shouwang.patrols import tallies
+
+    duties, logs = tallies.rebuild()
+    print(f"    tallies of {duties:,} duties and {logs:,} logs", flush=True)
+    connection.close()
+
+
 def fill_hazards(w: Writer, s: Shape) -> None:
     from shouwang.hazards.models import Hazard
 
@@ -1139,6 +1151,7 @@ def generate(
             ("helper tables", lambda: fill_helpers(w, shape)),
             ("duties, assignments, patrol logs, attendance, check-ins",
              lambda: fill_patrols(w, shape)),
+            ("tallies of duties and logs (patrols.tallies.rebuild)", fill_tallies),
             ("hazards", lambda: fill_hazards(w, shape)),
             ("screenings, disputes, mediation sessions", lambda: fill_disputes(w, shape)),
             ("people of concern, visits", lambda: fill_concerns(w, shape)),

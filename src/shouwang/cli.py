@@ -12,6 +12,7 @@ shouwang sweep-cases  the daily deadline sweep of every case kind (hazards, disp
 shouwang send-notifications  send due group-robot and e-mail messages (retries included)
 shouwang remind-duties       tell members of tomorrow's duties (daily, e.g. 17:00)
 shouwang daily-summary       yesterday's figures to the work groups (daily, e.g. 08:00)
+shouwang tallies      check the dashboard tallies of duties and logs (--rebuild recomputes them)
 shouwang manage …     any Django management command
 """
 
@@ -85,7 +86,12 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 def cmd_demo(ns: argparse.Namespace) -> int:
     _setup()
-    from shouwang.demo.township import DEMO_PASSWORD, load_demo, publish_current_month
+    from shouwang.demo.township import (
+        DEMO_PASSWORD,
+        load_demo,
+        patrol_last_month,
+        publish_current_month,
+    )
 
     print("Migrating the database…", flush=True)
     _manage("migrate", "--noinput", "--verbosity", "0")
@@ -93,6 +99,8 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     logins = load_demo()
     print("Planning and publishing this month's patrol roster…", flush=True)
     publish_current_month()
+    print("Recording last month's roster and patrol logs (for the dashboard)…", flush=True)
+    patrol_last_month()
     base = f"http://{ns.host}:{ns.port}"
     print()
     print("Shouwang demo township is ready.")
@@ -282,6 +290,29 @@ def cmd_sweep_missed(ns: argparse.Namespace) -> int:
         flush=True,
     )
     return 0
+
+
+def cmd_tallies(ns: argparse.Namespace) -> int:
+    _setup()
+    from shouwang.patrols import tallies
+
+    if ns.rebuild:
+        duties, logs = tallies.rebuild()
+        print(f"Tallies recomputed: {duties} duties, {logs} patrol logs", flush=True)
+        return 0
+    found = tallies.stale(limit=20)
+    print(
+        f"Tallies differing from the records: {len(found.duties)} duties, "
+        f"{len(found.logs)} patrol logs (at most 20 of each listed)",
+        flush=True,
+    )
+    if found.duties:
+        print("  duties: " + ", ".join(map(str, found.duties)))
+    if found.logs:
+        print("  patrol logs: " + ", ".join(map(str, found.logs)))
+    if found:
+        print("Run `shouwang tallies --rebuild` to recompute them.")
+    return 1 if found else 0
 
 
 def cmd_sweep_hazards(ns: argparse.Namespace) -> int:
@@ -491,6 +522,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list what would be opened; write nothing"
     )
     sweep.set_defaults(func=cmd_sweep_missed)
+
+    tallies = sub.add_parser(
+        "tallies",
+        help="check the dashboard tallies of duties and logs (--rebuild recomputes them)",
+        description="Duties and patrol logs carry derived counts for the dashboards (covered, "
+        "members rostered and on post, turnouts), kept by the services that change the "
+        "records. Without options: list any that differ from the records (exit code 1). "
+        "After changing records outside the application: --rebuild.",
+    )
+    tallies.add_argument("--rebuild", action="store_true", help="recompute every tally")
+    tallies.set_defaults(func=cmd_tallies)
 
     sweep_hazards = sub.add_parser(
         "sweep-hazards",

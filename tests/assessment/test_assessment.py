@@ -678,3 +678,31 @@ def test_demo_is_idempotent(world: Any) -> None:
     assert first.criteria.count() == 4
     assert sum(c.max_points for c in first.criteria.all()) == first.total_points
     assert Adjustment.objects.filter(reason__contains="一事一奖").count() == 1
+
+
+def test_scheme_page_ticks_the_veto_kinds(world: Any, login: Any) -> None:
+    """The veto kinds are ticked from the railway incident kinds, not typed as JSON."""
+    from shouwang.assessment.models import Scheme
+
+    client = login("township_staff")
+    page = client.get("/r/assessment-schemes/new/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'type="checkbox" name="veto_kinds" value="terror"' in html
+    # The default veto kinds (四杜绝) are ticked on a new scheme.
+    assert 'value="terror" id="id_veto_kinds_9" checked' in html
+    assert 'value="cable_theft" id="id_veto_kinds_2">' in html
+    answer = client.post(
+        "/r/assessment-schemes/new/",
+        {
+            "jurisdiction": world.a.township.pk,
+            "name": "勾选否决项",
+            "subject_kind": "village",
+            "period_kind": "month",
+            "total_points": "100",
+            "veto_kinds": ["train_accident", "terror"],
+            "active": "on",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert Scheme.objects.get(name="勾选否决项").veto_kinds == ["terror", "train_accident"]

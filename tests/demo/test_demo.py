@@ -25,6 +25,8 @@ from shouwang.core.validators import citizen_id_sex, validate_citizen_id
 from shouwang.demo import data
 from shouwang.demo.township import DEMO_PASSWORD, load_demo
 from shouwang.forces.models import Member, Organisation, Team
+from shouwang.patrols import tallies
+from shouwang.patrols.models import PatrolLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -85,6 +87,10 @@ def test_loading_twice_adds_nothing() -> None:
     first_logins = load_demo()
     first = _counts()
     audit_ids = set(AuditEvent.objects.values_list("pk", flat=True))
+    # The demo's duties and patrol logs carry tallies equal to their records (the services
+    # that loaded them kept them).
+    assert not tallies.stale()
+    assert PatrolLog.objects.filter(turnouts__gt=0).exists()
 
     assert load_demo() == first_logins
     assert _counts() == first
@@ -236,3 +242,33 @@ def test_logins(logins: list[tuple[str, str]]) -> None:
     assert admin.is_superuser
     leader = Team.objects.get(name="栗子乡专（兼）职巡防队").leader
     assert get_user_model().objects.get(username="leader").first_name == leader.name
+
+
+def test_last_month_is_patrolled(logins: list[tuple[str, str]]) -> None:
+    """`shouwang demo` also records last month: a published roster and handed-in logs, so the
+    last full month's dashboard has duty and attendance figures; a second run adds nothing."""
+    import datetime as dt
+
+    from shouwang.demo.township import patrol_last_month
+    from shouwang.reports.indicators import Period, compute
+    from shouwang.rostering.models import RosterStatus
+
+    today = dt.date(2026, 4, 10)
+    roster = patrol_last_month(today)
+    assert roster.month == dt.date(2026, 3, 1)
+    assert roster.status == RosterStatus.PUBLISHED
+    logs = PatrolLog.objects.filter(duty__roster=roster)
+    duties = roster.duties.count()
+    assert 0 < logs.count() < duties  # a duty in twelve is left unpatrolled
+    assert logs.filter(status="submitted").exists() and logs.filter(status="confirmed").exists()
+    assert not tallies.stale()
+
+    township = Jurisdiction.objects.get(stat_division_code=data.TOWNSHIP["code"])
+    march = compute(township, Period.month(2026, 3), today=today).figures
+    assert march["duties_planned"].value == duties
+    assert march["duties_covered"].value == logs.count()
+    assert 80.0 <= march["attendance_rate"].value < 100.0
+
+    audit = AuditEvent.objects.count()
+    assert patrol_last_month(today) == roster
+    assert AuditEvent.objects.count() == audit

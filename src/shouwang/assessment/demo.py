@@ -37,8 +37,13 @@ def load_demo_assessment(actor: Any, township: Jurisdiction) -> Scheme:
                 "subject_kind": "village",
                 "period_kind": "month",
                 "total_points": "100",
-                "veto_kinds": '["terror", "major_crime", "mass_blocking", "train_accident", '
-                '"mass_casualty"]',
+                "veto_kinds": [
+                    "terror",
+                    "major_crime",
+                    "mass_blocking",
+                    "train_accident",
+                    "mass_casualty",
+                ],
                 "active": True,
                 "note": "按结果考核：隐患按期整改、矛盾纠纷化解、重点人员走访、勤务到岗。",
             },

@@ -5,14 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 
 from shouwang.assessment.measures import measure_choices
-from shouwang.assessment.models import Adjustment, Breach, ConductRule, Criterion, Scheme
+from shouwang.assessment.models import (
+    Adjustment,
+    Breach,
+    ConductRule,
+    Criterion,
+    Scheme,
+    default_veto_kinds,
+)
 from shouwang.core.records import RecordForm
+from shouwang.railway.models import IncidentKind
 
 
 class SchemeForm(RecordForm):
     """A scheme: where, who is assessed, the period, the points in total, the veto kinds."""
+
+    # Ticked from the railway incident kinds (stored as a list of their codes).
+    veto_kinds = forms.MultipleChoiceField(
+        choices=IncidentKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=default_veto_kinds,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_field = Scheme._meta.get_field("veto_kinds")
+        self.fields["veto_kinds"].label = capfirst(model_field.verbose_name)
+        self.fields["veto_kinds"].help_text = model_field.help_text
 
     class Meta:
         model = Scheme

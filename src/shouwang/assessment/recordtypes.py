@@ -12,7 +12,7 @@ from shouwang.assessment.forms import (
     SchemeForm,
 )
 from shouwang.assessment.models import Adjustment, Breach, ConductRule, Criterion, Scheme
-from shouwang.core.registry import ListLink, RecordType, register
+from shouwang.core.registry import DateRange, ListLink, RecordType, register
 
 RUNS = ListLink(_("Assessment runs and rankings"), reverse_lazy("assessment-runs"))
 
@@ -70,6 +70,7 @@ register(
         update=services.update_adjustment,
         delete=services.delete_adjustment,
         slug="assessment-adjustments",
+        dated=DateRange("on_date"),
         columns=["on_date", "subject", "kind", "points", "reason", "status", "approved_by"],
         filters=["jurisdiction", "kind", "status", "member", "team", "village"],
         search=["reason"],
@@ -118,6 +119,7 @@ register(
         update=services.update_breach,
         delete=services.delete_breach,
         slug="conduct-breaches",
+        dated=DateRange("on_date"),
         columns=["on_date", "member", "rule", "points", "description"],
         filters=["jurisdiction", "member", "rule"],
         search=["description"],

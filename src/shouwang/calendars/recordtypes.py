@@ -17,7 +17,7 @@ from shouwang.calendars.models import (
     TrainPassage,
     WeatherWarning,
 )
-from shouwang.core.registry import RecordType, register
+from shouwang.core.registry import DateRange, RecordType, register
 
 # They feed duty planning, so they sit with the duty rules in navigation.
 SECTION = "rostering"
@@ -30,6 +30,7 @@ register(
         update=services.update_key_period,
         delete=services.delete_key_period,
         slug="key-periods",
+        dated=DateRange("start_date", end="end_date"),
         columns=["name", "start_date", "end_date", "level", "jurisdiction"],
         filters=["jurisdiction"],
         search=["name", "note"],
@@ -47,6 +48,7 @@ register(
         update=services.update_weather_warning,
         delete=services.delete_weather_warning,
         slug="weather-warnings",
+        dated=DateRange("starts_at", end="ends_at"),
         columns=["kind", "level", "starts_at", "ends_at", "jurisdiction"],
         filters=["jurisdiction", "kind", "level"],
         search=["issuer", "note"],

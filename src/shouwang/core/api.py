@@ -131,6 +131,8 @@ def _python_type(form_field: forms.Field) -> Any:
         return list[int | str]
     if isinstance(form_field, forms.ModelChoiceField):
         return int | str
+    if isinstance(form_field, forms.MultipleChoiceField):
+        return list[str]
     if isinstance(form_field, forms.BooleanField):
         return bool
     # FloatField and DecimalField subclass IntegerField: test them first.
@@ -219,6 +221,9 @@ def crud_router(record_type: RecordType) -> Router:
             raise PermissionDenied  # same answer as the list page
         page_size = max(1, min(page_size, 500))
         page = max(1, page)
+        problems = record_type.filter_errors(request.GET)
+        if problems:
+            raise RecordInvalid(problems)
         qs = record_type.filter_queryset(record_type.base_queryset(request.user), request.GET)
         count = qs.count()
         start = (page - 1) * page_size

@@ -7,14 +7,71 @@ services.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from shouwang.core.audit import register_record_actions
+from shouwang.core.periods import day_bounds
+
+#: Query parameters of a list's date range (whole local days, both included).
+DATE_FROM = "date_from"
+DATE_TO = "date_to"
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A list's date filter (?date_from=&date_to=, whole local days, both included) on the
+    record's date — or, with `end`, on its span: the records whose [field, end] overlaps the
+    chosen days (an absence, a warning, a special operation); an empty end is open."""
+
+    field: str
+    end: str | None = None
+
+    def _bound(self, model: Any, name: str, day: dt.date, upper: bool) -> tuple[str, Any]:
+        """Lookup and value for `name` ≥ start of `day` (or ≤ end of `day` with `upper`)."""
+        if isinstance(model._meta.get_field(name), models.DateTimeField):
+            lo, hi = day_bounds(day, day)
+            return (f"{name}__lt", hi) if upper else (f"{name}__gte", lo)
+        return (f"{name}__lte", day) if upper else (f"{name}__gte", day)
+
+    def condition(self, model: Any, start: dt.date | None, end: dt.date | None) -> Q:
+        q = Q()
+        if start is not None:
+            lookup, value = self._bound(model, self.end or self.field, start, upper=False)
+            bound = Q(**{lookup: value})
+            if self.end:
+                bound |= Q(**{f"{self.end}__isnull": True})
+            q &= bound
+        if end is not None:
+            lookup, value = self._bound(model, self.field, end, upper=True)
+            q &= Q(**{lookup: value})
+        return q
+
+
+def date_range_of(
+    params: Mapping[str, Any],
+) -> tuple[dt.date | None, dt.date | None, dict[str, list[str]]]:
+    """The (from, to) days of a list's date range and the errors of what was not a date."""
+    days: dict[str, dt.date | None] = {}
+    errors: dict[str, list[str]] = {}
+    for name in (DATE_FROM, DATE_TO):
+        raw = str(params.get(name) or "").strip()
+        days[name] = None
+        if raw:
+            try:
+                days[name] = dt.date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = [_("Not a date (YYYY-MM-DD): %(v)s.") % {"v": raw}]
+    start, end = days[DATE_FROM], days[DATE_TO]
+    if start is not None and end is not None and end < start:
+        errors[DATE_TO] = [_("The end date must not be before the start date.")]
+    return start, end, errors
 
 
 @dataclass(frozen=True)
@@ -76,6 +133,8 @@ class RecordType:
     list_links: list[ListLink] = field(default_factory=list)
     # Filters that are no model field, by query parameter name (pages, API and exports).
     computed_filters: dict[str, ComputedFilter] = field(default_factory=dict)
+    # The date the list can be narrowed by (?date_from=&date_to=), if any.
+    dated: DateRange | None = None
 
     @property
     def key(self) -> str:
@@ -133,6 +192,11 @@ class RecordType:
             value = params.get(name)
             if value not in (None, "", []):
                 qs = computed.apply(qs, str(value))
+        if self.dated is not None:
+            # A bound that is not a date is left out here; pages and the API report it
+            # (filter_errors) before listing.
+            start, end, _errors = date_range_of(params)
+            qs = qs.filter(self.dated.condition(self.model, start, end))
         query = str(params.get("q") or "").strip()
         if query and self.search:
             condition = Q()
@@ -142,6 +206,12 @@ class RecordType:
         if any(getattr(f, "many_to_many", False) for f in self._filter_fields()):
             qs = qs.distinct()
         return qs
+
+    def filter_errors(self, params: Mapping[str, Any]) -> dict[str, list[str]]:
+        """What in the list's filters cannot be applied (a date range that is not dates)."""
+        if self.dated is None:
+            return {}
+        return date_range_of(params)[2]
 
     def _filter_fields(self) -> list[Any]:
         return [self.model._meta.get_field(n) for n in self.filters]

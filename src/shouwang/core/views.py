@@ -36,7 +36,7 @@ def _record_type(key: str) -> registry.RecordType:
         raise Http404 from exc
 
 
-def _filter_controls(rt: registry.RecordType, request: HttpRequest) -> list[dict[str, Any]]:
+def filter_controls(rt: registry.RecordType, request: HttpRequest) -> list[dict[str, Any]]:
     controls = []
     for name in rt.filters:
         field: Any = rt.model._meta.get_field(name)
@@ -74,6 +74,20 @@ def _filter_controls(rt: registry.RecordType, request: HttpRequest) -> list[dict
             }
         )
     return controls
+
+
+def date_filter(rt: registry.RecordType, request: HttpRequest) -> dict[str, Any] | None:
+    """The list's date range control: the date's label, the chosen days, what was not a date."""
+    if rt.dated is None:
+        return None
+    field: Any = rt.model._meta.get_field(rt.dated.field)
+    errors = rt.filter_errors(request.GET)
+    return {
+        "label": field.verbose_name,
+        "date_from": request.GET.get(registry.DATE_FROM, ""),
+        "date_to": request.GET.get(registry.DATE_TO, ""),
+        "errors": [message for messages in errors.values() for message in messages],
+    }
 
 
 def _cells(rt: registry.RecordType, obj: models.Model) -> list[Any]:
@@ -122,7 +136,8 @@ def record_list(request: HttpRequest, key: str) -> HttpResponse:
             "page": page,
             "rows": [(obj, _cells(rt, obj)) for obj in page.object_list],
             "columns": _column_labels(rt),
-            "controls": _filter_controls(rt, request),
+            "controls": filter_controls(rt, request),
+            "date_filter": date_filter(rt, request),
             "q": request.GET.get("q", ""),
             "querystring": query.urlencode(),
             "can_add": can(request.user, rt.model, "add"),

@@ -15,6 +15,7 @@ left as they are.
 from __future__ import annotations
 
 import datetime as dt
+import uuid as uuid_lib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -681,11 +682,10 @@ def publish_current_month(today: dt.date | None = None) -> Any:
     """
     from shouwang.rostering.models import Roster, RosterStatus
 
-    township = Jurisdiction.objects.filter(stat_division_code=data.TOWNSHIP["code"]).first()
-    admin = get_user_model().objects.filter(username=ADMIN_USERNAME).first()
-    team = Team.objects.filter(name=data.TEAMS["patrol"][0], jurisdiction=township).first()
-    if township is None or admin is None or team is None:
+    found = _demo_team_and_admin()
+    if found is None:
         return None
+    team, admin = found
     month = (today or timezone.localdate()).replace(day=1)
     existing = Roster.objects.filter(team=team, month=month).first()
     if existing is not None:
@@ -704,3 +704,83 @@ def publish_current_month(today: dt.date | None = None) -> Any:
             rostering.assign_member(actor=admin, duty=tonight, member=member)
     rostering.transition_roster(roster, RosterStatus.REVIEWED, actor=admin)
     return rostering.transition_roster(roster, RosterStatus.PUBLISHED, actor=admin)
+
+
+def _demo_team_and_admin() -> tuple[Any, Any] | None:
+    township = Jurisdiction.objects.filter(stat_division_code=data.TOWNSHIP["code"]).first()
+    admin = get_user_model().objects.filter(username=ADMIN_USERNAME).first()
+    team = Team.objects.filter(name=data.TEAMS["patrol"][0], jurisdiction=township).first()
+    if township is None or admin is None or team is None:
+        return None
+    return team, admin
+
+
+def _attendance_of(duty: Any) -> list[dict[str, Any]]:
+    """The rostered members of a demo duty: mostly present, now and then late or absent
+    (fixed by the duty and the member, so every load writes the same)."""
+    rows = []
+    for assignment in duty.assignments.order_by("member_id"):
+        turn = (duty.pk * 7 + assignment.member_id * 3) % 20
+        status = "absent" if turn == 0 else "late" if turn in (1, 2) else "present"
+        rows.append(
+            {"member": assignment.member_id, "status": status, "substitute_for": None, "note": ""}
+        )
+    return rows
+
+
+def patrol_last_month(today: dt.date | None = None) -> Any:
+    """Last month as the patrol team lived it, unless it already has a roster: the roster
+    planned and published, and for most of its duties a patrol log handed in by the team
+    leader (a duty in twelve has none), confirmed except for the last three days. The
+    dashboard, the monthly report and the assessment of the last full month then show real
+    figures. Runs outside the demo's transaction, like `publish_current_month`."""
+    from shouwang.patrols import review
+    from shouwang.patrols import services as patrols
+    from shouwang.rostering.models import Roster, RosterStatus
+
+    found = _demo_team_and_admin()
+    if found is None:
+        return None
+    team, admin = found
+    today = today or timezone.localdate()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    existing = Roster.objects.filter(team=team, month=month).first()
+    if existing is not None:
+        return existing
+    roster = rostering.generate_draft_roster(
+        actor=admin, team=team, month=month, time_limit_s=10, deterministic_time=5
+    )
+    rostering.transition_roster(roster, RosterStatus.REVIEWED, actor=admin)
+    roster = rostering.transition_roster(roster, RosterStatus.PUBLISHED, actor=admin)
+    leader = get_user_model().objects.filter(username="leader").first() or admin
+    last_days = today.replace(day=1) - dt.timedelta(days=3)
+    for duty in roster.duties.select_related("post").order_by("start", "pk"):
+        if duty.pk % 12 == 5 or not duty.assignments.exists():
+            continue  # not patrolled: the missed-duty sweep will list it
+        outcome = patrols.save_patrol_log(
+            actor=leader,
+            uuid=str(uuid_lib.uuid5(uuid_lib.NAMESPACE_URL, f"shouwang-demo-duty-{duty.pk}")),
+            data={
+                "duty": duty.pk,
+                "team": team.pk,
+                "post": duty.post_id,
+                "route": None,
+                "place": duty.post.name,
+                "method": "foot",
+                "started_at": duty.start.isoformat(),
+                "ended_at": duty.end.isoformat(),
+                "attendance": _attendance_of(duty),
+                "checklists": [],
+                "findings": [],
+                "publicity": "",
+                "notes": "",
+                "submit": True,
+                "client_updated_at": duty.end.isoformat(),
+            },
+            base_version=None,
+        )
+        if outcome.status != patrols.SAVED or outcome.record is None:
+            raise RuntimeError(f"demo patrol log of duty {duty.pk}: {outcome.errors}")
+        if duty.date < last_days:
+            review.confirm_log(outcome.record, actor=leader)
+    return roster

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.registry import RecordType, flag_filter, register
+from shouwang.core.registry import DateRange, RecordType, flag_filter, register
 from shouwang.disputes import services
 from shouwang.disputes.forms import (
     DisputeForm,
@@ -28,6 +28,7 @@ register(
         update=services.update_dispute,
         delete=services.delete_dispute,
         slug="disputes",
+        dated=DateRange("registered_on"),
         columns=[
             "title",
             "jurisdiction",
@@ -99,6 +100,7 @@ register(
         update=services.update_screening,
         delete=services.delete_screening,
         slug="dispute-screenings",
+        dated=DateRange("screened_on"),
         columns=["village", "week", "screened_on", "disputes_found", "screened_by"],
         filters=["village", "week", "disputes_found"],
         search=["note", "village__name"],

@@ -1,6 +1,6 @@
 """Record types of the forces app."""
 
-from shouwang.core.registry import RecordType, register
+from shouwang.core.registry import DateRange, RecordType, register
 from shouwang.forces import services
 from shouwang.forces.forms import (
     MEMBER_LIMIT_FIELDS,
@@ -92,6 +92,7 @@ register(
         update=services.update_absence,
         delete=services.delete_absence,
         slug="absences",
+        dated=DateRange("start_date", end="end_date"),
         columns=["member", "kind", "start_date", "end_date", "status"],
         filters=["member", "kind", "status"],
         search=["member__name", "reason"],

@@ -3,7 +3,7 @@
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.registry import ListLink, RecordType, register
+from shouwang.core.registry import DateRange, ListLink, RecordType, register
 from shouwang.governance import services
 from shouwang.governance.forms import (
     DecisionForm,
@@ -34,6 +34,7 @@ register(
         update=services.update_training,
         delete=services.delete_training,
         slug="trainings",
+        dated=DateRange("starts_at"),
         columns=["starts_at", "jurisdiction", "kind", "topic", "place", "organiser", "status"],
         filters=["jurisdiction", "kind", "topic", "status"],
         search=["place", "organiser", "topic_other", "note"],
@@ -66,6 +67,7 @@ register(
         update=services.update_meeting,
         delete=services.delete_meeting,
         slug="joint-meetings",
+        dated=DateRange("held_on"),
         columns=["held_on", "jurisdiction", "next_roster"],
         filters=["jurisdiction", "held_on"],
         search=["situation", "note"],
@@ -85,6 +87,7 @@ register(
         update=services.update_decision,
         delete=services.delete_decision,
         slug="meeting-decisions",
+        dated=DateRange("deadline"),
         columns=["text", "meeting", "owner_unit", "owner_person", "deadline", "status", "done_on"],
         filters=["meeting", "status", "owner_unit"],
         search=["text"],
@@ -189,6 +192,7 @@ register(
         update=services.update_review,
         delete=services.delete_review,
         slug="drill-reviews",
+        dated=DateRange("held_on"),
         columns=["held_on", "drill", "participants"],
         filters=["drill", "held_on"],
         search=["participants", "summary"],
@@ -207,6 +211,7 @@ register(
         update=services.update_finding,
         delete=services.delete_finding,
         slug="drill-findings",
+        dated=DateRange("deadline"),
         columns=["text", "review", "owner_unit", "owner_person", "deadline", "status"],
         filters=["review", "status", "owner_unit"],
         search=["text"],

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.registry import RecordType, flag_filter, register
+from shouwang.core.registry import DateRange, RecordType, flag_filter, register
 from shouwang.hazards import services
 from shouwang.hazards.forms import HazardCategoryPolicyForm, HazardForm
 from shouwang.hazards.models import Hazard, HazardCategoryPolicy
@@ -23,6 +23,7 @@ register(
         update=services.update_hazard,
         delete=services.delete_hazard,
         slug="hazards",
+        dated=DateRange("found_at"),
         columns=[
             "category",
             "description",

@@ -247,33 +247,18 @@ def mapping_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _export_controls(ledger: LedgerKind, request: HttpRequest) -> list[dict[str, Any]]:
-    """Filter choices of the record type's list page (jurisdiction, status, category, …)."""
+def _export_filters(ledger: LedgerKind, request: HttpRequest) -> dict[str, Any]:
+    """The record type's list filters (jurisdiction, status, category, …, the date range)."""
     from shouwang.core import registry
+    from shouwang.core.views import date_filter, filter_controls
 
     record_type = registry.for_model(ledger.model)
-    controls: list[dict[str, Any]] = []
-    for name in record_type.filters if record_type is not None else []:
-        field: Any = ledger.model._meta.get_field(name)
-        if field.is_relation and field.related_model is not None:
-            related: Any = field.related_model
-            qs = (
-                related.objects.visible_to(request.user)
-                if hasattr(related.objects, "visible_to")
-                else related.objects.all()
-            )
-            limit = field.get_limit_choices_to()
-            if limit:
-                qs = qs.complex_filter(limit)
-            options = [(str(o.pk), str(o)) for o in qs[:300]]
-        elif getattr(field, "choices", None):
-            options = [(str(k), str(v)) for k, v in field.choices]
-        else:
-            continue
-        controls.append(
-            {"name": name, "label": field.verbose_name, "options": options, "value": ""}
-        )
-    return controls
+    if record_type is None:
+        return {"controls": [], "date_filter": None}
+    return {
+        "controls": filter_controls(record_type, request),
+        "date_filter": date_filter(record_type, request),
+    }
 
 
 @login_required
@@ -283,9 +268,7 @@ def export_form(request: HttpRequest, kind: str) -> HttpResponse:
     if not can(request.user, ledger.model, "view"):
         raise PermissionDenied
     return render(
-        request,
-        "imports/export.html",
-        {"kind": ledger, "controls": _export_controls(ledger, request)},
+        request, "imports/export.html", {"kind": ledger, **_export_filters(ledger, request)}
     )
 
 
@@ -294,6 +277,9 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     """The ledger as Excel, filtered like the list page (jurisdiction, status, category, …);
     it imports back unchanged."""
     ledger = _kind(kind)
+    filters = _export_filters(ledger, request)
+    if filters["date_filter"] and filters["date_filter"]["errors"]:
+        return render(request, "imports/export.html", {"kind": ledger, **filters}, status=422)
     content = services.export_xlsx(ledger, request.user, request.GET)
     response = HttpResponse(
         content,

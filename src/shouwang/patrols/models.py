@@ -149,6 +149,8 @@ class PatrolLog(models.Model):
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Derived from the attendance rows, kept by patrols.tallies (never entered).
+    turnouts = models.PositiveIntegerField(_("turnouts"), default=0, editable=False)
     client_updated_at = models.DateTimeField(_("changed on the phone at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -166,8 +168,8 @@ class PatrolLog(models.Model):
             # joins their attendance: read from the index alone, without the wide rows.
             models.Index(
                 fields=["started_at"],
-                include=["status", "jurisdiction", "id"],
-                name="patrollog_started",
+                include=["status", "jurisdiction", "turnouts", "id"],
+                name="patrollog_started_tallies",
             ),
             # Whether a duty was covered, and by which logs (dashboard, attendance figures).
             models.Index(fields=["duty", "status"], include=["id"], name="patrollog_duty_status"),

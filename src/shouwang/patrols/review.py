@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import get_for, user_grants
+from shouwang.patrols import tallies
 from shouwang.patrols.models import (
     LogCorrection,
     LogStatus,
@@ -105,6 +106,7 @@ def confirm_log(log: PatrolLog, *, actor: Any) -> PatrolLog:
         locked.confirmed_at = timezone.now()
         locked.version = F("version") + 1  # type: ignore[assignment]
         locked.save(update_fields=["status", "confirmed_by", "confirmed_at", "version"])
+        tallies.refresh_duties([locked.duty_id])
         locked.refresh_from_db()
         record_event(
             "patrols.patrollog.confirmed",
@@ -137,6 +139,7 @@ def return_log(log: PatrolLog, *, actor: Any, reason: str) -> PatrolLog:
         locked.status = LogStatus.OPEN
         locked.version = F("version") + 1  # type: ignore[assignment]
         locked.save(update_fields=["status", "version"])
+        tallies.refresh_duties([locked.duty_id])
         locked.refresh_from_db()
         record_event(
             "patrols.patrollog.returned",

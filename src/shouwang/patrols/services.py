@@ -41,6 +41,7 @@ from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, in_scope
 from shouwang.forces.models import Member, Team
+from shouwang.patrols import tallies
 from shouwang.patrols.models import (
     AttendanceStatus,
     CheckIn,
@@ -840,6 +841,7 @@ def save_patrol_log(
                         record=existing,
                     )
             before = _log_snapshot(existing) if existing is not None else None
+            previous_duty = existing.duty_id if existing is not None else None
             log = existing or PatrolLog(uuid=log_uuid, author=actor, version=0)
             log.duty = incoming.duty
             log.team = incoming.team
@@ -859,6 +861,8 @@ def save_patrol_log(
             _clean(log, validate_constraints=False, validate_unique=False)
             log.save()
             _write_children(log, incoming)
+            tallies.refresh_logs([log.pk])
+            tallies.refresh_duties([previous_duty, log.duty_id])
             if not in_scope(log, actor, "change" if existing else "add"):
                 raise RecordInvalid(
                     {

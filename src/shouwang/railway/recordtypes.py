@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.periods import month_bounds
-from shouwang.core.registry import ComputedFilter, ListLink, RecordType, register
+from shouwang.core.registry import ComputedFilter, DateRange, ListLink, RecordType, register
 from shouwang.railway import services
 from shouwang.railway.forms import (
     HouseholdRepresentativeForm,
@@ -91,6 +91,7 @@ register(
         update=services.update_incident,
         delete=services.delete_incident,
         slug="railway-incidents",
+        dated=DateRange("occurred_at"),
         columns=[
             "occurred_at",
             "jurisdiction",
@@ -175,6 +176,7 @@ register(
         update=services.update_activity,
         delete=services.delete_activity,
         slug="representative-activities",
+        dated=DateRange("done_on"),
         columns=["done_on", "representative", "kind", "description"],
         filters=["representative", "kind"],
         computed_filters={"period": _period_filter("done_on")},

@@ -31,6 +31,10 @@ governance (governance.Training with status held, starting in the period)
 railway (railway.status): the 九无 table of the railway villages, 四杜绝 lines, 四下降 against
     the previous period.
 
+Turnouts, coverage and attendance are read from the tallies each log and duty carries
+(patrols.tallies: ``PatrolLog.turnouts``, ``Duty.covered``, ``assigned_count``,
+``attended_count``), kept in step with the facts by the services that change them.
+
 Each family is one grouped aggregate query for the place and all its children together,
 grouped by the child's materialised-path prefix (plus one for people/visits), with the
 current and the previous period as conditional aggregates of the same query.
@@ -54,7 +58,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +77,7 @@ from shouwang.core.periods import (
 )
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, user_grants
+from shouwang.patrols import tallies
 
 #: The period kinds of the dashboard's period form.
 PERIOD_KINDS = ("month", "quarter", "year", "custom")
@@ -486,8 +493,8 @@ def _binding() -> tuple[str, ...]:
     return tuple(str(s) for s in BINDING_STATES)
 
 
-TURNOUT_STATUSES = ("present", "late", "substitute")
-ATTENDED_STATUSES = ("present", "late")
+TURNOUT_STATUSES = tallies.TURNOUT_STATUSES
+ATTENDED_STATUSES = tallies.ATTENDED_STATUSES
 
 
 def _period_q(lookup: str, period: Period, kind: str) -> Q:
@@ -560,12 +567,6 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def _covered_exists() -> Exists:
-    from shouwang.patrols.models import PatrolLog
-
-    return Exists(PatrolLog.objects.filter(duty=OuterRef("pk"), status__in=_handed_in()))
-
-
 def _attended_exists() -> Exists:
     from shouwang.patrols.models import LogAttendance
 
@@ -597,7 +598,7 @@ def _figure_sources(today: dt.date) -> dict[str, tuple[str, Q]]:
         "patrols": ("patrollog", Q()),
         "turnouts": ("logattendance", Q()),
         "duties_planned": ("duty", Q()),
-        "duties_covered": ("duty", Q(_covered=True)),
+        "duties_covered": ("duty", Q(covered=True)),
         "attendance_rate": ("dutyassignment", Q()),
         "hazards_found": ("hazard", Q()),
         "hazards_closed": ("hazard", Q(status="closed")),
@@ -638,13 +639,8 @@ def figure_source(key: str) -> str:
     return _figure_sources(dt.date(2000, 1, 1))[key][0]
 
 
-#: The boolean annotation of a source's records (see _annotated), for `_grouped`'s `flagged`.
-FLAGS = {"duty": "_covered", "dutyassignment": "_attended"}
-
-
 def _annotated(source: str, qs: QuerySet[Any]) -> QuerySet[Any]:
-    if source == "duty":
-        return qs.annotate(_covered=_covered_exists())
+    """Rostered member-duties listed with whether the member was on post (``_attended``)."""
     if source == "dutyassignment":
         return qs.annotate(_attended=_attended_exists())
     return qs
@@ -706,7 +702,7 @@ def _grouped(
     counts: dict[str, Q],
     *,
     user: Any,
-    flagged: Mapping[str, str] | None = None,
+    sums: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, tuple[int, int]]]:
     """One query: for each child prefix, each named count in the current and previous period.
 
@@ -716,15 +712,11 @@ def _grouped(
     the planner knows there are two values and hashes the few groups in memory); the paths
     are cut to the child prefix here.
 
-    `flagged` names more counts, {name: count of `counts`}: that count over the records with
-    the source's flag (duty: covered, dutyassignment: attended — a correlated ``EXISTS``).
-    The flag is one more grouping column, so it is evaluated once per record.
-
-    Returns {prefix: {name: (current, previous)}}.
+    `counts` are {name: condition} (records meeting it); `sums` are {name: column} (the
+    records' tallies, patrols.tallies). Returns {prefix: {name: (current, previous)}}.
     """
     src = SOURCES[source]
     current, previous = periods
-    flag = FLAGS[source] if flagged else None
     span = Period(min(previous.start, current.start), max(previous.end, current.end))
     qs = _scoped(src.model, user).filter(
         Q(**{f"{src.path}__startswith": place.path}),
@@ -732,10 +724,19 @@ def _grouped(
         _period_q(src.date, span, src.date_kind),
     )
     group = [src.path]
-    if flag is not None:
-        qs = _annotated(source, qs)
-        group.append(flag)
     adjacent = previous.end + dt.timedelta(days=1) == current.start
+    measures: dict[str, tuple[str, Q]] = {
+        **{name: ("pk", condition) for name, condition in counts.items()},
+        **{name: (column, Q()) for name, column in (sums or {}).items()},
+    }
+
+    def measure(name: str, condition: Q) -> Any:
+        column, own = measures[name]
+        where = own & condition
+        if name in counts:
+            return Count(column, filter=where) if where else Count(column)
+        return Coalesce(Sum(column, filter=where) if where else Sum(column), 0)
+
     aggregates: dict[str, Any] = {}
     if adjacent:
         lo = current.bounds()[0] if src.date_kind == "datetime" else current.start
@@ -745,31 +746,25 @@ def _grouped(
             )
         )
         group.append("_in_current")
-        for name, condition in counts.items():
-            aggregates[name] = Count("pk", filter=condition) if condition else Count("pk")
-    else:  # periods apart or overlapping (not made by Period.previous): a count for each
+        for name in measures:
+            aggregates[name] = measure(name, Q())
+    else:  # periods apart or overlapping (not made by Period.previous): a value for each
         cur_q = _period_q(src.date, current, src.date_kind)
         prev_q = _period_q(src.date, previous, src.date_kind)
-        for name, condition in counts.items():
-            aggregates[f"{name}__0"] = Count("pk", filter=condition & cur_q)
-            aggregates[f"{name}__1"] = Count("pk", filter=condition & prev_q)
+        for name in measures:
+            aggregates[f"{name}__0"] = measure(name, cur_q)
+            aggregates[f"{name}__1"] = measure(name, prev_q)
     rows = qs.values(*group).annotate(**aggregates).order_by()
-    names = [*counts, *(flagged or {})]
     prefix_of = _child_prefix_of(place)
-    out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {name: [0, 0] for name in names})
+    out: dict[str, dict[str, list[int]]] = defaultdict(lambda: {name: [0, 0] for name in measures})
     for row in rows:
         acc = out[prefix_of(row[src.path])]
-        for name in counts:
+        for name in measures:
             if adjacent:
-                sides = [(0 if row["_in_current"] else 1, row[name])]
+                acc[name][0 if row["_in_current"] else 1] += row[name]
             else:
-                sides = [(0, row[f"{name}__0"]), (1, row[f"{name}__1"])]
-            for side, n in sides:
-                acc[name][side] += n
-                if flag is not None and row[flag]:
-                    for flagged_name, base in (flagged or {}).items():
-                        if base == name:
-                            acc[flagged_name][side] += n
+                acc[name][0] += row[f"{name}__0"]
+                acc[name][1] += row[f"{name}__1"]
     return {prefix: {name: (v[0], v[1]) for name, v in row.items()} for prefix, row in out.items()}
 
 
@@ -807,12 +802,12 @@ def _counts_family(
     counts: dict[str, Q],
     *,
     user: Any,
-    flagged: Mapping[str, str] | None = None,
+    sums: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, tuple[int, int]]]:
     if user is not None and not can(user, SOURCES[source].model, "view"):
         return {}
-    grouped = _grouped(source, place, periods, counts, user=user, flagged=flagged)
-    grouped = _sum_counts(grouped, [*counts, *(flagged or {})])
+    grouped = _grouped(source, place, periods, counts, user=user, sums=sums)
+    grouped = _sum_counts(grouped, [*counts, *(sums or {})])
     for prefix, row in grouped.items():
         for name, (cur, prev) in row.items():
             if not name.startswith("_"):
@@ -960,27 +955,27 @@ def compute(
         else []
     )
 
-    _counts_family(values, "patrollog", place, periods, {"patrols": Q()}, user=user)
-    _counts_family(values, "logattendance", place, periods, {"turnouts": Q()}, user=user)
+    # Turnouts, coverage and attendance come from the tallies each log and duty carries
+    # (patrols.tallies): one row per log and per duty, not their attendance rows.
     _counts_family(
+        values,
+        "patrollog",
+        place,
+        periods,
+        {"patrols": Q()},
+        user=user,
+        sums={"turnouts": "turnouts"},
+    )
+    duties = _counts_family(
         values,
         "duty",
         place,
         periods,
-        {"duties_planned": Q()},
+        {"duties_planned": Q(), "duties_covered": Q(covered=True)},
         user=user,
-        flagged={"duties_covered": "duties_planned"},
+        sums={"_assigned": "assigned_count", "_attended": "attended_count"},
     )
-    assignments = _counts_family(
-        values,
-        "dutyassignment",
-        place,
-        periods,
-        {"_assigned": Q()},
-        user=user,
-        flagged={"_attended": "_assigned"},
-    )
-    for prefix, row in assignments.items():
+    for prefix, row in duties.items():
         values.put(prefix, "attendance_rate", *_rate_pair(row, "_attended", "_assigned"))
     hazards = _counts_family(
         values,

@@ -217,7 +217,7 @@ def _record_rows(key: str, qs: Any) -> tuple[list[str], list[dict[str, Any]]]:
                     f"{r.date:%Y-%m-%d}",
                     r.roster.team.name,
                     r.post.name,
-                    _("yes") if r._covered else _("no"),
+                    _("yes") if r.covered else _("no"),
                 ],
             }
             for r in qs

@@ -461,6 +461,11 @@ class Duty(models.Model):
     end = models.DateTimeField(_("end"))
     required_count = models.PositiveIntegerField(_("required head count"), default=1)
     roles = models.JSONField(_("minimum per role"), default=dict, blank=True)
+    # Derived from the logs and assignments, kept by patrols.tallies (never entered): the
+    # dashboard counts a county's duties without visiting their logs and attendance.
+    covered = models.BooleanField(_("covered"), default=False, editable=False)
+    assigned_count = models.PositiveIntegerField(_("members rostered"), default=0, editable=False)
+    attended_count = models.PositiveIntegerField(_("members on post"), default=0, editable=False)
 
     objects = ScopedManager()
 
@@ -468,8 +473,15 @@ class Duty(models.Model):
         verbose_name = _("duty")
         verbose_name_plural = _("duties")
         ordering = ["date", "start", "pk"]
-        # The dashboard and the monthly report read a period's duties of a whole county.
-        indexes = [models.Index(fields=["date"], name="duty_date")]
+        # The dashboard and the monthly report read a period's duties of a whole county:
+        # from the index alone, without the wide rows.
+        indexes = [
+            models.Index(
+                fields=["date"],
+                include=["roster", "end", "covered", "assigned_count", "attended_count", "id"],
+                name="duty_date_tallies",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.post}"

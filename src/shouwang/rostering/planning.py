@@ -35,6 +35,7 @@ from shouwang.core.models import BackgroundJob
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.forces.models import Member, MemberStatus, Team
+from shouwang.patrols import tallies
 from shouwang.rostering import adapter, demand, policy, replan
 from shouwang.rostering.models import Duty, DutyAssignment, DutyRule, Roster, RosterStatus
 from shouwang.rostering.solver import Problem, Progress, Solution, solve
@@ -250,6 +251,7 @@ def save(prepared: Prepared, solution: Solution, *, actor: Any, seed: int = 0) -
             if (member_pk, day, rule_pk) not in pinned and (rule_pk, day) in duties
         ]
         DutyAssignment.objects.bulk_create(new_rows)
+        tallies.refresh_roster_duties(roster.pk)
 
         before = snapshot(roster)
         names = {k.id: k.label() for k in prepared.problem.duty_kinds}

@@ -3,7 +3,7 @@ inside a roster)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.registry import RecordType, register
+from shouwang.core.registry import DateRange, RecordType, register
 from shouwang.rostering import services
 from shouwang.rostering.forms import DutyRuleForm, HolidayArrangementForm, RosterForm
 from shouwang.rostering.models import DutyRule, HolidayArrangement, Roster
@@ -37,6 +37,7 @@ register(
         update=services.update_holiday_arrangement,
         delete=services.delete_holiday_arrangement,
         slug="holiday-arrangements",
+        dated=DateRange("date"),
         columns=["date", "kind", "name", "jurisdiction"],
         filters=["jurisdiction", "kind"],
         search=["name", "note"],

@@ -31,6 +31,7 @@ from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import Action, can, get_for, in_scope
 from shouwang.forces.models import AbsenceStatus, Member, MemberAbsence, MemberStatus
 from shouwang.notify import services as notify
+from shouwang.patrols import tallies
 from shouwang.rostering import adapter, policy
 from shouwang.rostering.models import (
     SWAP_TRANSITIONS,
@@ -424,6 +425,7 @@ def replan_roster(
         ]
         DutyAssignment.objects.filter(pk__in=[a.pk for a in removed]).delete()
         added = _reload(roster, DutyAssignment.objects.bulk_create(added))
+        tallies.refresh_roster_duties(roster.pk)
         entry = change_entry(
             kind="replan", actor=actor, reason=reason, removed=[*dropped, *removed], added=added
         )
@@ -769,6 +771,7 @@ def _apply_swap(
                 duty=swap.counterpart_duty, member=swap.requester, is_manual=True
             )
         )
+    tallies.refresh_duties([swap.duty_id, swap.counterpart_duty_id])
     entry = change_entry(
         kind="swap", actor=actor, reason=reason or _swap_text(swap), removed=removed, added=added
     )

@@ -21,6 +21,7 @@ from shouwang.core.audit import ACTIONS, record_event, snapshot
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, in_scope
 from shouwang.forces.models import Member, Team
+from shouwang.patrols import tallies
 from shouwang.rostering import adapter, replan
 from shouwang.rostering.forms import DutyRuleForm, HolidayArrangementForm, RosterForm
 from shouwang.rostering.models import (
@@ -179,6 +180,7 @@ def assign_member(*, actor: Any, duty: Duty, member: Any) -> DutyAssignment:
         assignment, _created = DutyAssignment.objects.update_or_create(
             duty=duty, member=member, defaults={"is_manual": True}
         )
+        tallies.refresh_duties([duty.pk])
         record_event(
             "rostering.roster.assigned",
             actor=actor,

@@ -1,6 +1,6 @@
 """Record types of special operations (generic list/detail/edit pages and CRUD API)."""
 
-from shouwang.core.registry import RecordType, register
+from shouwang.core.registry import DateRange, RecordType, register
 from shouwang.specialops import services
 from shouwang.specialops.forms import DailyFigureForm, OperationPostForm, SpecialOperationForm
 from shouwang.specialops.models import DailyFigure, OperationPost, SpecialOperation
@@ -15,6 +15,7 @@ register(
         update=services.update_operation,
         delete=services.delete_operation,
         slug="special-operations",
+        dated=DateRange("start_date", end="end_date"),
         columns=["name", "kind", "jurisdiction", "start_date", "end_date", "level", "status"],
         filters=["jurisdiction", "kind", "level", "status"],
         search=["name", "summary", "note"],
@@ -63,6 +64,7 @@ register(
         update=services.update_daily_figures,
         delete=services.delete_daily_figures,
         slug="daily-figures",
+        dated=DateRange("date"),
         columns=[
             "date",
             "operation",
