@@ -120,19 +120,23 @@ def data(world: Any) -> dict[str, Any]:
         )
     dcat = code_item("dispute_category")
     disputes = {}
-    for key, place, day, outcome in (
-        ("a_resolved", a.village, dt.date(2025, 11, 2), "resolved"),
-        ("a_partly", a.village, dt.date(2025, 11, 12), "partly_resolved"),
-        ("a_october", a.village, dt.date(2025, 10, 30), "resolved"),
-        ("a2_resolved", a2, dt.date(2025, 11, 5), "resolved"),
+    for key, place, registered, outcome, resolved_on in (
+        ("a_resolved", a.village, dt.date(2025, 11, 2), "resolved", dt.date(2025, 11, 20)),
+        ("a_partly", a.village, dt.date(2025, 11, 12), "partly_resolved", dt.date(2025, 11, 25)),
+        ("a_october", a.village, dt.date(2025, 10, 30), "resolved", dt.date(2025, 10, 31)),
+        ("a2_resolved", a2, dt.date(2025, 11, 5), "resolved", dt.date(2025, 11, 6)),
+        # Registered in November, still within its deadline: not yet due, costs nothing.
+        ("a_pending", a.village, dt.date(2025, 11, 20), "", None),
     ):
         disputes[key] = Dispute.objects.create(
             jurisdiction=place,
             title=key,
             category=dcat,
-            registered_on=day,
+            registered_on=registered,
+            resolve_by=registered + dt.timedelta(days=30),
             outcome=outcome,
-            status=outcome,
+            resolved_on=resolved_on,
+            status=outcome or "mediating",
         )
     VisitPolicy.objects.update_or_create(
         jurisdiction=a.township, defaults={"red_days": 10, "yellow_days": 30, "blue_days": 91}
@@ -296,8 +300,10 @@ def test_village_measures_and_total(world: Any, data: Any, office: Any) -> None:
     # hazards due 10th (on time), 20th (late), 25th (open); 33 % < 40 % → 0.
     assert fig(va["hazards_on_time"]) == (1, 3, "0.00")
     assert "40" in va["hazards_on_time"].note
-    # disputes registered in November: resolved, partly resolved → 1/2 of 20.
+    # disputes with a result in November: resolved, partly resolved → 1/2 of 20 (the one
+    # registered on the 20th is within its deadline: not yet due).
     assert fig(va["disputes_resolved"]) == (1, 2, "10.00")
+    assert data["disputes"]["a_pending"].pk not in va["disputes_resolved"].records["due"]
     # visits: red person owes 30 // 10 = 3 (5 made, 3 count); blue owes 1 (none) → 3/4 of 10.
     assert fig(va["visits_done"]) == (3, 4, "7.50")
     # trainings: 2 held, excused from the 2nd, present at the 1st → 1/1.
@@ -310,19 +316,22 @@ def test_village_measures_and_total(world: Any, data: Any, office: Any) -> None:
 
     v2 = lines_of(run, data["a2"].pk)
     assert fig(v2["duty_attendance"]) == (0, 2, "0.00")  # 0 % < 50 %
-    assert fig(v2["logs_on_time"]) == (0, 0, "10.00")  # nothing due: full points
-    assert v2["logs_on_time"].rate is None
-    assert fig(v2["hazards_on_time"]) == (0, 0, "30.00")
+    # Nothing due: not applicable — neither full points nor a penalty.
+    for key in ("logs_on_time", "hazards_on_time", "visits_done"):
+        assert fig(v2[key]) == (0, 0, "0.00") and not v2[key].applicable, key
+        assert v2[key].rate is None
+        assert str(services.NOT_APPLICABLE) in v2[key].note
     assert fig(v2["disputes_resolved"]) == (1, 1, "20.00")
-    assert fig(v2["visits_done"]) == (0, 0, "10.00")
     assert fig(v2["trainings_attended"]) == (1, 2, "5.00")
+    assert all(va[key].applicable for key in va)
     score_2 = run.scores.get(subject_id=data["a2"].pk)
+    # Over the applicable lines (20 + 20 + 10 = 50 points): 100 × (0 + 20 + 5) ÷ 50.
     assert (score_2.criteria_points, score_2.adjustment_points, score_2.total) == (
-        Decimal("75.00"),
+        Decimal("50.00"),
         Decimal("-3.00"),
-        Decimal("72.00"),
+        Decimal("47.00"),
     )
-    assert (score_2.rank, score_a.rank) == (1, 2)
+    assert (score_a.rank, score_2.rank) == (1, 2)
     kinds = list(score_a.lines.order_by("sort_order", "pk").values_list("kind", "points"))
     assert kinds[-2:] == [("adjustment", Decimal("5.00")), ("breach", Decimal("-2.00"))]
     assert (
@@ -360,8 +369,10 @@ def test_member_and_team_measures(world: Any, data: Any, office: Any) -> None:
     assert run.scores.get(subject_id=a.member.pk).total == Decimal("71.33")
     m2 = lines_of(run, data["m2"].pk)
     assert fig(m2["duty_attendance"]) == (0, 2, "0.00")
-    assert fig(m2["logs_on_time"]) == (0, 0, "20.00")
+    assert fig(m2["logs_on_time"]) == (0, 0, "0.00") and not m2["logs_on_time"].applicable
     assert fig(m2["trainings_attended"]) == (1, 2, "15.00")
+    # 100 × (0 + 15) ÷ (50 + 30): the logs line does not apply to m2.
+    assert run.scores.get(subject_id=data["m2"].pk).criteria_points == Decimal("18.75")
     assert run.scores.get(subject_id=data["m2"].pk).area_name == "甲二村"
 
     teams = scheme(world, "team", [("duty_attendance", "60", ""), ("logs_on_time", "40", "")])
@@ -379,19 +390,259 @@ def test_line_points_linear_and_threshold() -> None:
     rate, points, note = services.line_points(Decimal(20), Decimal(30), 1, 4)
     assert (rate, points) == (Decimal("0.25"), Decimal("0.00")) and note
     assert services.line_points(Decimal(20), Decimal(25), 1, 4)[1] == Decimal("5.00")
-    assert services.line_points(Decimal(20), Decimal(50), 0, 0)[:2] == (None, Decimal(20))
+    rate, points, note = services.line_points(Decimal(20), Decimal(50), 0, 0)
+    assert (rate, points, note) == (None, None, str(services.NOT_APPLICABLE))
+
+
+def test_criteria_score_scales_over_the_applicable_lines() -> None:
+    score = services.criteria_score
+    # Every line applies: the plain sum.
+    assert score(Decimal(100), [(Decimal(60), Decimal(30)), (Decimal(40), Decimal(40))]) == Decimal(
+        "70.00"
+    )
+    # 40 of 60 applicable points → 100 × 40 ÷ 60; the not-applicable line counts for nothing.
+    assert score(
+        Decimal(100), [(Decimal(40), None), (Decimal(30), Decimal(10)), (Decimal(30), Decimal(30))]
+    ) == Decimal("66.67")
+    # A perfect record on the applicable lines is worth the full total, no more.
+    assert score(Decimal(80), [(Decimal(50), None), (Decimal(30), Decimal(30))]) == Decimal("80.00")
+    # Nothing applicable: no score at all — not full marks, not zero.
+    assert score(Decimal(100), [(Decimal(60), None), (Decimal(40), None)]) is None
 
 
 def test_ranking_ties_share_a_rank_and_vetoed_come_last() -> None:
     rows = [
-        (False, Decimal(80)),
-        (False, Decimal(90)),
-        (False, Decimal(80)),
-        (True, Decimal(95)),
-        (False, Decimal(70)),
-        (True, Decimal(95)),
+        (False, Decimal(80), Decimal(80)),
+        (False, Decimal(90), Decimal(90)),
+        (False, Decimal(80), Decimal(80)),
+        (True, Decimal(95), Decimal(95)),
+        (False, Decimal(70), Decimal(70)),
+        (True, Decimal(95), Decimal(95)),
     ]
     assert services.rank_scores(rows) == [2, 1, 2, 5, 4, 5]
+
+
+def test_ranking_puts_subjects_with_nothing_applicable_after_the_scored() -> None:
+    rows = [
+        (False, None, Decimal(5)),  # nothing applicable, a reward of 5
+        (False, Decimal(1), Decimal(1)),
+        (False, None, Decimal(0)),
+        (True, Decimal(90), Decimal(90)),
+        (False, Decimal(80), Decimal(80)),
+        (False, None, Decimal(0)),
+    ]
+    assert services.rank_scores(rows) == [3, 2, 4, 6, 1, 4]
+
+
+# -- not applicable, not yet due ------------------------------------------------------------------
+
+
+def _village(world: Any, name: str, code: str) -> Any:
+    from shouwang.core import services as core
+
+    return core.create_jurisdiction(
+        actor=world.admin,
+        data={
+            "name": name,
+            "level": "village",
+            "stat_division_code": code,
+            "parent": world.a.township.pk,
+        },
+    )
+
+
+def test_nothing_applicable_is_no_score_and_ranks_after_the_scored(
+    world: Any, data: Any, office: Any, login: Any
+) -> None:
+    """A village that recorded nothing gets no criteria score — not full marks — and ranks
+    after every scored village, even with a reward; its lines say 不适用 on every channel."""
+    from openpyxl import load_workbook
+
+    quiet = _village(world, "甲三村", "500230209202")
+    reward = adjust(world, world.admin, village=quiet.pk, points="5")
+    services.approve_adjustment(reward, actor=office)
+    s = scheme(world, "village", VILLAGE_LINES)
+    run = services.compute_run(s, actor=office, period=PERIOD, now=NOW)
+    score = run.scores.get(subject_id=quiet.pk)
+    assert score.criteria_points is None
+    assert (score.adjustment_points, score.total) == (Decimal("5.00"), Decimal("5.00"))
+    lines = lines_of(run, quiet.pk)
+    assert len(lines) == 6 and not any(x.applicable for x in lines.values())
+    assert all(x.points == 0 and x.rate is None for x in lines.values())
+    # Each line keeps its way back to the records (the list page of the village).
+    assert lines["hazards_on_time"].records["type"] == "hazards.hazard"
+    assert f"jurisdiction={quiet.pk}" in lines["hazards_on_time"].link
+    scored = run.scores.exclude(subject_id=quiet.pk)
+    assert score.rank == scored.count() + 1
+    assert all(x.rank < score.rank for x in scored)
+
+    client = login("township_staff")
+    ranking = client.get(f"/assessment/runs/{run.pk}/").content.decode()
+    assert str(services.NOTHING_APPLICABLE) in ranking
+    detail = client.get(f"/assessment/scores/{score.pk}/").content.decode()
+    assert str(services.NOT_APPLICABLE) in detail
+    line = lines["disputes_resolved"]
+    assert client.get(f"/assessment/lines/{line.pk}/records/").status_code == 200
+    book = load_workbook(io.BytesIO(client.get(f"/assessment/runs/{run.pk}/ranking.xlsx").content))
+    row = next(
+        r for r in book.worksheets[0].iter_rows(min_row=3, values_only=True) if r[1] == "甲三村"
+    )
+    assert (row[0], row[3], row[6]) == (score.rank, str(services.NOTHING_APPLICABLE), 5.0)
+    api = client.get(f"/api/v1/assessment/runs/{run.pk}/scores").json()
+    out = next(x for x in api if x["subject_id"] == quiet.pk)
+    assert (out["criteria_points"], out["has_criteria_score"], out["total"]) == (None, False, 5.0)
+    assert {x["applicable"] for x in out["lines"] if x["kind"] == "measure"} == {False}
+
+
+def test_a_dispute_counts_once_its_outcome_is_due(world: Any, data: Any, office: Any) -> None:
+    """Counted: a result in the period, or past the deadline without one. Not counted: a
+    dispute still within its deadline (recording it costs nothing)."""
+    from shouwang.disputes.models import Dispute
+
+    a2 = data["a2"]
+    dcat = code_item("dispute_category")
+
+    def dispute(title: str, registered: dt.date, resolve_by: dt.date | None, **more: Any) -> Any:
+        return Dispute.objects.create(
+            jurisdiction=a2,
+            title=title,
+            category=dcat,
+            registered_on=registered,
+            resolve_by=resolve_by,
+            status=more.get("outcome") or "mediating",
+            **more,
+        )
+
+    # Past its deadline (Nov 15) and unresolved at the end of November: due, not resolved.
+    overdue = dispute("overdue", dt.date(2025, 10, 16), dt.date(2025, 11, 15))
+    # Deadline Nov 25, resolved only on Dec 3: failed in November, resolved in December.
+    late = dispute(
+        "late",
+        dt.date(2025, 10, 26),
+        dt.date(2025, 11, 25),
+        outcome="resolved",
+        resolved_on=dt.date(2025, 12, 3),
+    )
+    # Within its deadline at the end of November (and on Dec 10): not yet due.
+    waiting = dispute("waiting", dt.date(2025, 11, 28), dt.date(2025, 12, 28))
+    # Registered earlier, referred in November: a result in the period, not resolved.
+    referred = dispute(
+        "referred",
+        dt.date(2025, 9, 1),
+        dt.date(2025, 10, 1),
+        outcome="failed_referred",
+        resolved_on=dt.date(2025, 11, 3),
+    )
+    # Deadline Dec 8, before the run's day (Dec 10): due in the current (December) draft.
+    due_now = dispute("due_now", dt.date(2025, 11, 8), dt.date(2025, 12, 8))
+    s = scheme(world, "village", [("disputes_resolved", "100", "")])
+    run = services.compute_run(s, actor=office, period=PERIOD, now=NOW)
+    line = lines_of(run, a2.pk)["disputes_resolved"]
+    resolved = data["disputes"]["a2_resolved"]
+    assert line.records["counted"] == [resolved.pk]
+    assert line.records["due"] == sorted([resolved.pk, overdue.pk, late.pk, referred.pk])
+    assert fig(line) == (1, 4, "25.00")
+    assert waiting.pk not in line.records["due"] and due_now.pk not in line.records["due"]
+
+    december = services.compute_run(s, actor=office, period="2025-12", now=NOW)
+    line = lines_of(december, a2.pk)["disputes_resolved"]
+    # Still overdue; the late one resolved on Dec 3; due_now's deadline has passed by Dec 10;
+    # waiting is within its deadline.
+    assert line.records["due"] == sorted([overdue.pk, late.pk, due_now.pk])
+    assert line.records["counted"] == [late.pk]
+    # A village whose only dispute is within its deadline: not applicable, no score.
+    only_waiting = _village(world, "甲四村", "500230209203")
+    Dispute.objects.filter(pk=waiting.pk).update(jurisdiction=only_waiting)
+    run = services.compute_run(s, actor=office, period=PERIOD, now=NOW)
+    assert not lines_of(run, only_waiting.pk)["disputes_resolved"].applicable
+    assert run.scores.get(subject_id=only_waiting.pk).criteria_points is None
+
+
+def test_hazards_duties_and_visits_not_yet_due(world: Any, data: Any, office: Any) -> None:
+    """In a draft of the running period, what is still within its time limit is left out."""
+    from shouwang.concerns.models import PersonOfConcern
+    from shouwang.hazards.models import Hazard
+    from shouwang.rostering.models import Duty, DutyAssignment, Roster
+
+    a = world.a
+    h = data["hazards"]
+    category = a.hazard.category
+    hazard_kw = {"category": category, "jurisdiction": a.grid, "found_by": world.admin}
+    open_within = Hazard.objects.create(
+        description="within",
+        found_at=at(1, month=12),
+        status="rectifying",
+        deadline=dt.date(2025, 12, 20),
+        **hazard_kw,
+    )
+    open_past = Hazard.objects.create(
+        description="past",
+        found_at=at(1, month=12),
+        status="rectifying",
+        deadline=dt.date(2025, 12, 8),
+        **hazard_kw,
+    )
+    roster = Roster.objects.create(team=a.team, month=dt.date(2025, 12, 1), status="published")
+    ended = {}
+    for day, hour in ((9, 7), (10, 10)):  # the 10th's duty ended an hour before the run
+        ended[day] = Duty.objects.create(
+            roster=roster,
+            post=a.post,
+            date=dt.date(2025, 12, day),
+            start=at(day, hour, month=12),
+            end=at(day, hour + 1, month=12),
+        )
+        DutyAssignment.objects.create(duty=ended[day], member=a.member)
+    # Red (every 10 days), on the register since Dec 5: nothing due by Dec 10.
+    PersonOfConcern.objects.create(
+        name="赵某",
+        jurisdiction=a.village,
+        category=code_item("concern_category"),
+        attention_level="red",
+        registered_on=dt.date(2025, 12, 5),
+    )
+    s = scheme(
+        world,
+        "village",
+        [("hazards_on_time", "40", ""), ("duty_attendance", "40", ""), ("visits_done", "20", "")],
+    )
+    run = services.compute_run(s, actor=office, period="2025-12", now=NOW)
+    lines = lines_of(run, a.village.pk)
+    assert lines["hazards_on_time"].records["due"] == sorted([h["next_month"].pk, open_past.pk])
+    assert open_within.pk not in lines["hazards_on_time"].records["due"]
+    # The duty that ended at 11:00 is still within the 120-minute grace for its log.
+    assert lines["duty_attendance"].records["due"] == [ended[9].pk]
+    # Visits: by Dec 10 no one has been on the register for a whole cadence in December
+    # (9 days over; red every 10 days, blue every 91 days): not applicable yet.
+    assert not lines["visits_done"].applicable
+    later = NOW + dt.timedelta(days=2)
+    run = services.compute_run(s, actor=office, period="2025-12", now=later)
+    lines = lines_of(run, a.village.pk)
+    assert lines["duty_attendance"].records["due"] == sorted(d.pk for d in ended.values())
+    # Dec 12: 王某 (red since January) owes one visit for Dec 1–11; 赵某 (Dec 5–11) not yet.
+    assert (lines["visits_done"].numerator, lines["visits_done"].denominator) == (0, 1)
+
+
+def test_old_runs_still_render(world: Any, data: Any, office: Any, login: Any) -> None:
+    """Runs published before 不适用 existed keep their lines as stored: a line with nothing
+    due shows the full points it was given then."""
+    s = scheme(world, "village", VILLAGE_LINES)
+    run = services.compute_run(s, actor=office, period=PERIOD, now=NOW)
+    services.publish_run(run, actor=office)
+    old_note = "Nothing due in the period: full points."
+    ScoreLine.objects.filter(score__run=run, kind="measure", applicable=False).update(
+        applicable=True, points=Decimal(10), note=old_note
+    )
+    Score.objects.filter(run=run).update(criteria_points=Decimal("75.00"), total=Decimal("72.00"))
+    client = login("township_staff")
+    score = run.scores.get(subject_id=data["a2"].pk)
+    page = client.get(f"/assessment/scores/{score.pk}/").content.decode()
+    assert old_note in page and str(services.NOT_APPLICABLE) not in page
+    assert client.get(f"/assessment/runs/{run.pk}/").status_code == 200
+    assert client.get(f"/assessment/runs/{run.pk}/ranking.xlsx").status_code == 200
+    lines = client.get(f"/api/v1/assessment/runs/{run.pk}/scores").json()
+    a2 = next(x for x in lines if x["subject_id"] == data["a2"].pk)
+    assert {x["applicable"] for x in a2["lines"]} == {True} and a2["criteria_points"] == 75.0
 
 
 # -- veto ------------------------------------------------------------------------------------------
@@ -419,7 +670,7 @@ def test_veto(world: Any, data: Any, office: Any) -> None:
     incident = _incident(data["a2"], "major_crime")
     run = services.compute_run(s, actor=office, period=PERIOD, now=NOW)
     vetoed = run.scores.get(subject_id=data["a2"].pk)
-    assert vetoed.vetoed and vetoed.total == Decimal("75.00")  # the points stay visible
+    assert vetoed.vetoed and vetoed.total == Decimal("50.00")  # the points stay visible
     assert [i["id"] for i in vetoed.veto_incidents] == [incident.pk]
     assert str(IncidentKind.MAJOR_CRIME.label) in vetoed.veto_reason
     assert vetoed.rank == 2 and run.scores.get(subject_id=a.village.pk).rank == 1
@@ -607,7 +858,13 @@ def test_pages_and_export(world: Any, data: Any, office: Any, login: Any) -> Non
     xlsx = client.get(f"/assessment/runs/{run.pk}/ranking.xlsx")
     book = load_workbook(io.BytesIO(xlsx.content))
     ranking = list(book.worksheets[0].iter_rows(min_row=3, values_only=True))
-    assert (1, "甲二村", 75.0) in [(r[0], r[1], r[6]) for r in ranking]
+    assert (1, "甲二村", 50.0) in [(r[0], r[1], r[6]) for r in ranking]
+    rows = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    na = [r for r in rows if r[0] == "甲二村" and r[2] == 0 and r[3] == 0]
+    assert len(na) == 3 and all(r[6] == str(services.NOT_APPLICABLE) for r in na)
+    score_page = client.get(f"/assessment/scores/{score.pk}/").content.decode()
+    assert str(services.NOT_APPLICABLE) in score_page
+    assert "100 × 25 ÷ 50" in score_page
     response = client.post(f"/assessment/runs/{run.pk}/publish/")
     assert response.status_code == 302
     run.refresh_from_db()
@@ -632,7 +889,10 @@ def test_api(world: Any, data: Any, office: Any, login: Any) -> None:
     assert [r["id"] for r in listed] == [run_id]
     scores = client.get(f"/api/v1/assessment/runs/{run_id}/scores").json()
     a2 = next(x for x in scores if x["subject_id"] == data["a2"].pk)
-    assert (a2["rank"], a2["total"]) == (1, 75.0)
+    assert (a2["rank"], a2["total"], a2["criteria_points"]) == (1, 50.0, 50.0)
+    hazards = next(x for x in a2["lines"] if x["measure"] == "hazards_on_time")
+    assert (hazards["applicable"], hazards["points"], hazards["rate"]) == (False, None, None)
+    assert hazards["link"] and hazards["records"]["type"] == "hazards.hazard"
     disputes = next(x for x in a2["lines"] if x["measure"] == "disputes_resolved")
     assert (disputes["numerator"], disputes["denominator"], disputes["rate"]) == (1, 1, 1.0)
     assert disputes["records"]["counted"] == [data["disputes"]["a2_resolved"].pk]

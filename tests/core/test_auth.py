@@ -116,3 +116,20 @@ def test_pages_require_login(world: Any) -> None:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/login/"), url
+
+
+def test_patrol_members_land_in_the_phone_app(world: Any) -> None:
+    """A login whose only role is patrol member lands in the phone app; others on the home
+    page; an explicit ?next= wins for everyone."""
+    client = Client()
+    response = client.post("/login/", {"username": "u_patrol_member", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/app/"
+    office = Client()
+    response = office.post("/login/", {"username": "u_township_staff", "password": PASSWORD})
+    assert response["Location"] == "/"
+    again = Client()
+    response = again.post(
+        "/login/?next=/rostering/my-duties/",
+        {"username": "u_patrol_member", "password": PASSWORD},
+    )
+    assert response["Location"] == "/rostering/my-duties/"

@@ -5,6 +5,7 @@ date is a clear error on the page, in the API and in the ledger export."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from conftest import error_fields, make_payload, send
@@ -67,7 +68,7 @@ def test_bad_dates_are_errors(world: Any, login: Any, incidents: dict[str, Any])
     html = page.content.decode()
     assert page.status_code == 200
     assert 'type="date" id="f_date_from" name="date_from"' in html
-    assert "不是有效日期（YYYY-MM-DD）：10/20/2026" in html
+    assert "（起始日期）：不是有效日期（YYYY-MM-DD）：10/20/2026" in html
 
 
 def test_page_lists_the_chosen_days(world: Any, login: Any, incidents: dict[str, Any]) -> None:
@@ -110,3 +111,6 @@ def test_ledger_export_refuses_a_bad_date(world: Any, login: Any) -> None:
     good = client.get("/imports/hazards/export.xlsx?date_from=2026-01-01&date_to=2026-01-31")
     assert good.status_code == 200
     assert good["Content-Type"].startswith("application/vnd.openxmlformats")
+    # Named in Chinese for the user (RFC 6266 filename*), ASCII for old clients.
+    disposition = unquote(good["Content-Disposition"])
+    assert "隐患" in disposition and 'filename="hazards-' in disposition

@@ -456,3 +456,31 @@ def test_records_are_exactly_the_counted_ones(world: Any, data: Data) -> None:
     leader = world.users["team_leader"]
     assert records("patrols", place, JUNE, user=world.users["patrol_member"]).count() == 2
     assert records("patrols", world.b.township, JUNE, user=leader).count() == 0
+
+
+def test_records_of_the_place_itself_are_flagged(world: Any, data: Data, login: Any) -> None:
+    """A place's own records (a county team's patrol) count in the place's figures and in no
+    child's row; the dashboard says so under the drill-down table."""
+    from shouwang.patrols.models import PatrolLog
+
+    county = world.a.county
+    assert not compute(county, JUNE).has_direct_records
+    from shouwang.patrols.models import LogAttendance
+
+    log = PatrolLog.objects.create(
+        team=world.a.team,
+        jurisdiction=county,
+        started_at=at("2025-06-20"),
+        status="confirmed",
+        author=world.admin,
+    )
+    LogAttendance.objects.create(log=log, member=data.members[0], status="present")
+    tallies.rebuild()
+    result = compute(county, JUNE)
+    assert result.has_direct_records
+    assert result.figures["turnouts"].value == 5
+    assert sum(c.figures["turnouts"].value for c in result.children) == 4
+    page = login("county_supervisor").get(
+        f"/reports/dashboard/?jurisdiction={county.pk}&period=month&month=2025-06"
+    )
+    assert f"{county.name}本级的记录" in page.content.decode()

@@ -67,6 +67,8 @@ def run_out(run: Run) -> dict[str, Any]:
 
 
 def line_out(line: ScoreLine) -> dict[str, Any]:
+    """A line; a not-applicable one (nothing due for the subject) has `applicable` false and
+    no rate or points, and keeps its records and list link."""
     return {
         "kind": line.kind,
         "measure": line.measure,
@@ -76,7 +78,8 @@ def line_out(line: ScoreLine) -> dict[str, Any]:
         "rate": _num(line.rate),
         "max_points": _num(line.max_points),
         "threshold": _num(line.threshold),
-        "points": float(line.points),
+        "applicable": not line.not_applicable,
+        "points": None if line.not_applicable else float(line.points),
         "note": line.note,
         "records": line.records,
         "link": line.link,
@@ -90,7 +93,9 @@ def score_out(score: Score, lines: list[ScoreLine] | None = None) -> dict[str, A
         "subject_id": score.subject_id,
         "subject_name": score.subject_name,
         "place": score.area_name,
-        "criteria_points": float(score.criteria_points),
+        # None when no criteria line applied (无应考核事项): ranked after the scored ones.
+        "criteria_points": _num(score.criteria_points),
+        "has_criteria_score": score.has_criteria_score,
         "adjustment_points": float(score.adjustment_points),
         "breach_points": float(score.breach_points),
         "total": float(score.total),

@@ -1,4 +1,6 @@
-"""The ranking table of a run as an Excel workbook (openpyxl): the ranking, then every line."""
+"""The ranking table of a run as an Excel workbook (openpyxl): the ranking, then every line.
+A subject with no applicable line shows "nothing due" instead of criteria points, and a
+not-applicable line says so instead of points (text cells, left out of any sum)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from shouwang.assessment.models import Run, ScoreLine
+from shouwang.assessment.services import NOT_APPLICABLE, NOTHING_APPLICABLE
 
 
 def run_xlsx(run: Run) -> bytes:
@@ -39,7 +42,7 @@ def run_xlsx(run: Run) -> bytes:
                 s.rank,
                 s.subject_name,
                 s.area_name,
-                float(s.criteria_points),
+                str(NOTHING_APPLICABLE) if s.criteria_points is None else float(s.criteria_points),
                 float(s.adjustment_points),
                 -float(s.breach_points),
                 float(s.total),
@@ -72,7 +75,7 @@ def run_xlsx(run: Run) -> bytes:
                 line.denominator,
                 None if line.rate is None else float(line.rate),
                 None if line.max_points is None else float(line.max_points),
-                float(line.points),
+                str(NOT_APPLICABLE) if line.not_applicable else float(line.points),
                 line.note,
             ]
         )

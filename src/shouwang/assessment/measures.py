@@ -13,6 +13,12 @@ proof that a rostered duty was covered, never by itself.
 Each measure computes for ALL subjects of a run at once with a few grouped queries (never a
 query per subject) and returns, per subject id, a `Tally` with the ids of the records counted
 and due, so every score line can be traced back to them.
+
+**Only what has fallen due counts.** A record enters a denominator once its outcome is due in
+the period: a dispute resolved in it or past its deadline unresolved, a hazard closed or past
+its deadline, a duty whose log grace has run out. A record still within its time limit is not
+yet applicable, so recording early never costs points. A subject with nothing due on a line
+has a denominator of 0: the line is *not applicable* to it (see services.line_points).
 """
 
 from __future__ import annotations
@@ -90,6 +96,12 @@ class Context:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    @property
+    def horizon(self) -> dt.date:
+        """The first day not yet over when the run is computed (the day after the period once
+        it has ended): a deadline before it has passed; one on or after it has not."""
+        return min(self.end + dt.timedelta(days=1), timezone.localdate(self.now))
 
     def month_text(self) -> str:
         return f"{self.start:%Y-%m}"
@@ -187,9 +199,12 @@ def _attended_pairs(duty_ids: Any) -> set[tuple[int, int]]:
 
 
 def duty_attendance(ctx: Context) -> dict[int, Tally]:
-    """Duties attended / duties assigned: each assignment of a published roster's duty that
-    ended in the period counts as due; it counts as attended when the member was present or
-    late on a handed-in patrol log of the duty. Teams: their rosters' assignments."""
+    """Duties attended / duties assigned: each assignment of a published roster's duty of the
+    period counts as due once the duty's patrol log is due (its end plus the team's grace has
+    passed) or handed in; it counts as attended when the member was present or late on a
+    handed-in patrol log of the duty. Teams: their rosters' assignments."""
+    from shouwang.patrols.attendance import HANDED_IN, grace_minutes
+    from shouwang.patrols.models import PatrolLog
     from shouwang.rostering.models import Duty, DutyAssignment
 
     out = _tallies(ctx, "rostering.duty")
@@ -200,10 +215,23 @@ def duty_attendance(ctx: Context) -> dict[int, Tally]:
         end__lte=ctx.now,
         roster__team__jurisdiction__path__startswith=ctx.root_path,
     )
-    attended = _attended_pairs(duties.values("pk"))
+    rows = list(duties.values_list("pk", "end", "roster__team_id"))
+    grace = grace_minutes({team_id for _pk, _end, team_id in rows})
+    logged = set(
+        PatrolLog.objects.filter(
+            duty_id__in=[pk for pk, _end, _team in rows], status__in=HANDED_IN
+        ).values_list("duty_id", flat=True)
+    )
+    # A duty still within its log grace and without a handed-in log is not yet due.
+    due_duties = [
+        pk
+        for pk, end, team_id in rows
+        if pk in logged or end + dt.timedelta(minutes=grace[team_id]) <= ctx.now
+    ]
+    attended = _attended_pairs(due_duties)
     owners = ctx.member_owners()
     for duty_id, member_id, team_id in DutyAssignment.objects.filter(
-        duty__in=duties.values("pk")
+        duty_id__in=due_duties
     ).values_list("duty_id", "member_id", "duty__roster__team_id"):
         targets = [team_id] if ctx.kind == SUBJECT_TEAM else owners.get(member_id, [])
         for sid in targets:
@@ -279,8 +307,9 @@ def logs_on_time(ctx: Context) -> dict[int, Tally]:
 
 def hazards_on_time(ctx: Context) -> dict[int, Tally]:
     """Hazards closed on time / hazards due: hazards of the village whose rectification
-    deadline falls in the period (rejected reports left out); on time when closed no later
-    than the deadline day."""
+    deadline falls in the period (rejected reports left out) and which are closed or past
+    their deadline (a hazard still open within its deadline is not yet due); on time when
+    closed no later than the deadline day."""
     from shouwang.hazards.models import Hazard, HazardStatus
 
     out = _tallies(ctx, "hazards.hazard")
@@ -295,14 +324,11 @@ def hazards_on_time(ctx: Context) -> dict[int, Tally]:
     )
     for pk, path, status, closed_at, deadline in rows:
         sid = ctx.village_of(path)
-        if sid is None:
+        closed = status == HazardStatus.CLOSED and closed_at is not None
+        if sid is None or (not closed and deadline >= ctx.horizon):
             continue
         out[sid].due.append(pk)
-        if (
-            status == HazardStatus.CLOSED
-            and closed_at
-            and timezone.localdate(closed_at) <= deadline
-        ):
+        if closed and timezone.localdate(closed_at) <= deadline:
             out[sid].counted.append(pk)
     _finish(out)
     for sid, t in out.items():
@@ -311,24 +337,37 @@ def hazards_on_time(ctx: Context) -> dict[int, Tally]:
 
 
 def disputes_resolved(ctx: Context) -> dict[int, Tally]:
-    """Disputes resolved / disputes registered: disputes of the village registered in the
-    period, resolved when their result is “resolved” (partly resolved and referred cases are
-    not)."""
-    from shouwang.disputes.models import Dispute, DisputeStatus
+    """Disputes resolved / disputes whose outcome is due in the period: those given a result
+    in the period (resolved, partly resolved, referred) and those past their deadline by the
+    end of the period (or today, while it runs) without a result. A dispute still within its
+    deadline is not yet due, however recently registered: recording it costs nothing. Counted
+    when the result is “resolved” (partly resolved and referred cases are not)."""
+    from shouwang.disputes.models import DEFAULT_RESOLVE_DAYS, Dispute, DisputeStatus
 
     out = _tallies(ctx, "disputes.dispute")
-    rows = Dispute.objects.filter(
-        jurisdiction__path__startswith=ctx.root_path,
-        registered_on__gte=ctx.start,
-        registered_on__lte=ctx.end,
-    ).values_list("pk", "jurisdiction__path", "outcome")
-    for pk, path, outcome in rows:
+    rows = (
+        Dispute.objects.filter(
+            jurisdiction__path__startswith=ctx.root_path, registered_on__lte=ctx.end
+        )
+        .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gte=ctx.start))
+        .values_list(
+            "pk", "jurisdiction__path", "outcome", "resolved_on", "resolve_by", "registered_on"
+        )
+    )
+    for pk, path, outcome, resolved_on, resolve_by, registered_on in rows:
         sid = ctx.village_of(path)
         if sid is None:
             continue
-        out[sid].due.append(pk)
-        if outcome == DisputeStatus.RESOLVED:
-            out[sid].counted.append(pk)
+        # A result without its day (old or imported files) is dated by the registration.
+        result_day = (resolved_on or registered_on) if outcome else None
+        if result_day is not None and ctx.start <= result_day <= ctx.end:
+            out[sid].due.append(pk)
+            if outcome == DisputeStatus.RESOLVED:
+                out[sid].counted.append(pk)
+        elif result_day is None or result_day > ctx.end:
+            deadline = resolve_by or registered_on + dt.timedelta(days=DEFAULT_RESOLVE_DAYS)
+            if deadline < ctx.horizon:
+                out[sid].due.append(pk)
     _finish(out)
     for sid, t in out.items():
         t.link = _url("record-list", ["disputes"], jurisdiction=sid)
@@ -336,10 +375,12 @@ def disputes_resolved(ctx: Context) -> dict[int, Tally]:
 
 
 def visits_done(ctx: Context) -> dict[int, Tally]:
-    """Visits made / visits due to people of concern of the village. Each person on the
-    register during the period owes period-days ÷ the level's cadence visits (at least one);
-    visits beyond what one person owes do not make up for another person. Only counts are
-    kept: no names, no record ids (privacy)."""
+    """Visits made / visits due to people of concern of the village. A person owes visits
+    once on the register, within the period and up to today, for a whole cadence of the
+    level (or the whole period when the cadence is longer): days on the register ÷ cadence,
+    at least one. Someone registered too recently owes nothing yet. Visits beyond what one
+    person owes do not make up for another person. Only counts are kept: no names, no record
+    ids (privacy)."""
     from shouwang.concerns.models import (
         DEFAULT_CADENCE_DAYS,
         PersonOfConcern,
@@ -354,7 +395,9 @@ def visits_done(ctx: Context) -> dict[int, Tally]:
             jurisdiction__path__startswith=ctx.root_path, registered_on__lte=ctx.end
         )
         .filter(Q(status=RegisterStatus.ON) | Q(off_register_on__gte=ctx.start))
-        .values_list("pk", "jurisdiction__path", "attention_level")
+        .values_list(
+            "pk", "jurisdiction__path", "attention_level", "registered_on", "off_register_on"
+        )
     )
     policies = {
         jid: {"red": r, "yellow": y, "blue": b}
@@ -372,7 +415,8 @@ def visits_done(ctx: Context) -> dict[int, Tally]:
         .annotate(n=Count("pk"))
         .values_list("person_id", "n")
     )
-    for pk, path, level in people:
+    last_day = ctx.horizon - dt.timedelta(days=1)
+    for pk, path, level, registered_on, off_on in people:
         sid = ctx.village_of(path)
         if sid is None:
             continue
@@ -381,7 +425,13 @@ def visits_done(ctx: Context) -> dict[int, Tally]:
             if part in policies:
                 cadence = policies[part].get(level, cadence)
                 break
-        owed = max(1, ctx.days // max(1, cadence))
+        cadence = max(1, cadence)
+        first = max(ctx.start, registered_on)
+        last = min(last_day, off_on) if off_on else last_day
+        days_on = (last - first).days + 1
+        if days_on < min(cadence, ctx.days):
+            continue  # no visit has fallen due yet
+        owed = max(1, days_on // cadence)
         out[sid].denominator += owed
         out[sid].numerator += min(owed, made.get(pk, 0))
     for sid, t in out.items():

@@ -157,7 +157,8 @@ class Criterion(models.Model):
     """One line of a scheme: an outcome measure, its maximum points and scoring rule.
 
     Points = maximum × rate (linear); with a pass threshold, a rate below it scores 0. A line
-    with nothing due in the period (denominator 0) scores its maximum: nothing was missed.
+    with nothing due for a subject in the period (denominator 0) is not applicable to it: the
+    subject's criteria score is taken over its applicable lines, scaled to the total.
     """
 
     scope_path = "scheme__jurisdiction__path"
@@ -541,7 +542,11 @@ class Score(models.Model):
     subject_name = models.CharField(_("assessed"), max_length=200)
     #: Where the subject belongs (village, or township for those registered there).
     area_name = models.CharField(_("place"), max_length=200, blank=True)
-    criteria_points = models.DecimalField(_("criteria points"), max_digits=8, decimal_places=2)
+    #: total × earned ÷ the applicable lines' maximum; None when no line applied (无应考核事项).
+    #: Runs published before not-applicable lines existed summed every line's points.
+    criteria_points = models.DecimalField(
+        _("criteria points"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
     adjustment_points = models.DecimalField(
         _("rewards and penalties"), max_digits=8, decimal_places=2
     )
@@ -562,6 +567,10 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_name} {points_text(self.total)}"
+
+    @property
+    def has_criteria_score(self) -> bool:
+        return self.criteria_points is not None
 
 
 class LineKind(models.TextChoices):
@@ -587,6 +596,10 @@ class ScoreLine(models.Model):
     max_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     threshold = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     points = models.DecimalField(max_digits=8, decimal_places=2)
+    #: False: nothing was due for the subject (不适用); points 0 and left out of the criteria
+    #: score. Lines of runs computed before this existed are all applicable (a line with
+    #: nothing due then scored its maximum, as its note says).
+    applicable = models.BooleanField(default=True)
     note = models.CharField(max_length=300, blank=True)
     #: The records behind the line: {"type": "<app.model>", "counted": [ids], "due": [ids]}.
     records = models.JSONField(default=dict, blank=True)
@@ -601,3 +614,7 @@ class ScoreLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} {points_text(self.points)}"
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.kind == LineKind.MEASURE and not self.applicable

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -42,6 +42,7 @@ from shouwang.assessment.models import (
     Score,
     ScoreLine,
     SubjectKind,
+    points_text,
 )
 from shouwang.core import records
 from shouwang.core.audit import record_event, snapshot
@@ -63,6 +64,11 @@ adjustment_code = action_codes(
 )
 
 TWO = Decimal("0.01")
+
+#: The note of a line with nothing due for the subject in the period.
+NOT_APPLICABLE = gettext_lazy("Not applicable (nothing due in the period)")
+#: Shown instead of the criteria points of a subject with no applicable line.
+NOTHING_APPLICABLE = gettext_lazy("Nothing due in the period")
 
 
 # -- record pages ------------------------------------------------------------------------------
@@ -286,11 +292,12 @@ def subjects_of(scheme: Scheme) -> list[measures.Subject]:
 
 def line_points(
     max_points: Decimal, threshold: Decimal | None, numerator: int, denominator: int
-) -> tuple[Decimal | None, Decimal, str]:
-    """(rate 0–1 or None, points, note) of one criteria line: points = maximum × rate;
-    below the pass threshold (a percentage) none; nothing due scores the maximum."""
+) -> tuple[Decimal | None, Decimal | None, str]:
+    """(rate 0–1 or None, points or None, note) of one criteria line: points = maximum ×
+    rate; below the pass threshold (a percentage) none. With nothing due (denominator 0) the
+    line is not applicable: no rate, no points — neither full marks nor a penalty."""
     if denominator == 0:
-        return None, max_points, str(_("Nothing due in the period: full points."))
+        return None, None, str(NOT_APPLICABLE)
     rate = Decimal(numerator) / Decimal(denominator)
     if threshold is not None and rate * 100 < threshold:
         note = _("Below the pass threshold of %(threshold)s%%: no points.") % {
@@ -300,16 +307,34 @@ def line_points(
     return rate, (max_points * rate).quantize(TWO, rounding=ROUND_HALF_UP), ""
 
 
-def rank_scores(rows: list[tuple[bool, Decimal]]) -> list[int]:
-    """Ranks of (vetoed, total) rows in their order: higher totals first, equal totals share a
-    rank (1, 1, 3); vetoed subjects fail and rank after every other."""
-    order = sorted(range(len(rows)), key=lambda i: (rows[i][0], -rows[i][1]))
+def criteria_score(
+    total_points: Decimal, lines: list[tuple[Decimal, Decimal | None]]
+) -> Decimal | None:
+    """The criteria score over the applicable lines, scaled to the scheme's total:
+    total × earned ÷ the applicable lines' maximum. `lines` are (maximum, points or None when
+    not applicable). None when no line applies (无应考核事项): no score, ranked after."""
+    applicable = [(m, p) for m, p in lines if p is not None]
+    possible = sum((m for m, _p in applicable), Decimal(0))
+    if not applicable or possible <= 0:
+        return None
+    earned = sum((p for _m, p in applicable if p is not None), Decimal(0))
+    return (total_points * earned / possible).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def rank_scores(rows: Sequence[tuple[bool, Decimal | None, Decimal]]) -> list[int]:
+    """Ranks of (vetoed, criteria points or None, total) rows in their order: higher totals
+    first, equal totals share a rank (1, 1, 3); subjects with no criteria score (nothing
+    applicable) rank after the scored ones, and vetoed subjects fail and rank after every
+    other."""
+    keys = [(vetoed, criteria is None, -total) for vetoed, criteria, total in rows]
+    order = sorted(range(len(rows)), key=lambda i: keys[i])
     ranks = [0] * len(rows)
-    previous: tuple[bool, Decimal] | None = None
+    previous: tuple[bool, bool, Decimal] | None = None
+    rank = 0
     for position, i in enumerate(order, start=1):
-        if rows[i] != previous:
+        if keys[i] != previous:
             rank = position
-            previous = rows[i]
+            previous = keys[i]
         ranks[i] = rank
     return ranks
 
@@ -478,13 +503,13 @@ def _compute_scores(
     lines: list[list[ScoreLine]] = []
     for subject in subjects:
         own_lines: list[ScoreLine] = []
-        criteria_points = Decimal(0)
+        earned: list[tuple[Decimal, Decimal | None]] = []
         for order, c in enumerate(criteria):
             tally = results[c.measure][subject.id]
             rate, points, note = line_points(
                 c.max_points, c.threshold, tally.numerator, tally.denominator
             )
-            criteria_points += points
+            earned.append((c.max_points, points))
             own_lines.append(
                 ScoreLine(
                     kind=LineKind.MEASURE,
@@ -495,7 +520,8 @@ def _compute_scores(
                     rate=None if rate is None else rate.quantize(Decimal("0.0001")),
                     max_points=c.max_points,
                     threshold=c.threshold,
-                    points=points,
+                    points=Decimal(0) if points is None else points,
+                    applicable=points is not None,
                     note=" ".join(x for x in (note, tally.note) if x)[:300],
                     records={"type": tally.record_type, "counted": tally.counted, "due": tally.due}
                     if tally.record_type
@@ -504,6 +530,7 @@ def _compute_scores(
                     sort_order=order,
                 )
             )
+        criteria_points = criteria_score(scheme.total_points, earned)
         adjustment_points = Decimal(0)
         for adj in adjustments.get(subject.id, []):
             adjustment_points += adj.signed_points
@@ -538,7 +565,7 @@ def _compute_scores(
                     f"{i['kind_label']}（{i['place']} {i['occurred_at']}）" for i in vetoing
                 )
             }
-        total = criteria_points + adjustment_points - breach_points
+        total = (criteria_points or Decimal(0)) + adjustment_points - breach_points
         scores.append(
             Score(
                 run=run,
@@ -557,7 +584,7 @@ def _compute_scores(
             )
         )
         lines.append(own_lines)
-    ranks = rank_scores([(s.vetoed, s.total) for s in scores])
+    ranks = rank_scores([(s.vetoed, s.criteria_points, s.total) for s in scores])
     for score, rank in zip(scores, ranks, strict=True):
         score.rank = rank
     created = Score.objects.bulk_create(scores)
@@ -599,6 +626,22 @@ def publish_run(run: Run, *, actor: Any) -> Run:
 
 def runs_for(user: Any) -> QuerySet[Run]:
     return Run.objects.visible_to(user).select_related("scheme__jurisdiction")
+
+
+def criteria_scaling(run: Run, lines: list[ScoreLine]) -> dict[str, str] | None:
+    """How a score's criteria points were scaled over its applicable lines ({"total",
+    "earned", "possible"} as points text), or None when every line applied (nothing to
+    explain) or none did."""
+    measured = [x for x in lines if x.kind == LineKind.MEASURE]
+    applicable = [x for x in measured if x.applicable]
+    if not applicable or len(applicable) == len(measured):
+        return None
+    total = run.scheme_snapshot.get("total_points") or run.scheme.total_points
+    return {
+        "total": points_text(total),
+        "earned": points_text(sum((x.points for x in applicable), Decimal(0))),
+        "possible": points_text(sum((x.max_points or Decimal(0) for x in applicable), Decimal(0))),
+    }
 
 
 def record_url(record_type: str, pk: int) -> str:

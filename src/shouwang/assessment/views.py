@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.assessment import api, exports, services
 from shouwang.assessment.models import Adjustment, Run, Scheme, Score, ScoreLine
+from shouwang.core.downloads import XLSX, attachment
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.core.steps import run_step, show_errors
@@ -92,12 +93,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def run_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_for(Run, request.user, pk)
-    response = HttpResponse(
-        exports.run_xlsx(run),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="assessment-{run.pk}.xlsx"'
-    return response
+    return attachment(exports.run_xlsx(run), XLSX, f"{run}.xlsx", f"assessment-{run.pk}.xlsx")
 
 
 @login_required
@@ -105,7 +101,7 @@ def score_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One subject's lines: measures with numerator, denominator, rate and points, rewards,
     penalties, breaches, and the veto with its incidents."""
     score = get_for(Score, request.user, pk)
-    lines = score.lines.order_by("sort_order", "pk")
+    lines = list(score.lines.order_by("sort_order", "pk"))
     incidents = [
         {**i, "url": services.record_url("railway.railwayincident", i["id"])}
         for i in score.veto_incidents
@@ -113,7 +109,13 @@ def score_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assessment/score_detail.html",
-        {"score": score, "run": score.run, "lines": lines, "incidents": incidents},
+        {
+            "score": score,
+            "run": score.run,
+            "lines": lines,
+            "incidents": incidents,
+            "scaling": services.criteria_scaling(score.run, lines),
+        },
     )
 
 

@@ -28,6 +28,7 @@ from shouwang.concerns.models import (
     VisitPolicy,
 )
 from shouwang.core.audit import history_for, label_for
+from shouwang.core.downloads import XLSX, attachment
 from shouwang.core.models import CodeItem, Jurisdiction
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for
@@ -76,14 +77,10 @@ def person_export(request: HttpRequest) -> HttpResponse:
         content, _unmasked = services.export_people(qs, actor=request.user, filters=request.GET)
     except PermissionDenied:
         raise Http404("not found") from None
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="people-of-concern-{stamp}.xlsx"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(
+        content, XLSX, f"重点人员台账-{stamp}.xlsx", f"people-of-concern-{stamp}.xlsx"
+    )
 
 
 def _add_refusals(form: Any, exc: RecordInvalid) -> None:

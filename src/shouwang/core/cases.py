@@ -51,6 +51,8 @@ KIND_LABELS: dict[str, Any] = {
     "follow_up": _("Follow-up visit"),
     "visit": _("Visit"),
     "review": _("Review"),
+    "confirm": _("Confirm"),
+    "swap": _("Swap"),
 }
 
 

@@ -28,6 +28,8 @@ SECTIONS = [
 # (section, URL name, label, record type, the action a user needs to see the link).
 SECTION_PAGES: list[tuple[str, str, Any, str, Action]] = [
     ("forces", "forces-leave-requests", _("Leave requests"), "forces.memberabsence", "change"),
+    ("rostering", "roster-generate", _("Plan a month's roster"), "rostering.roster", "change"),
+    ("rostering", "rostering-swap-inbox", _("Swap requests"), "rostering.swaprequest", "change"),
     ("field", "field-app", _("Phone app"), "patrols.patrollog", "add"),
     ("field", "patrol-log-list", _("Patrol logs"), "patrols.patrollog", "view"),
     ("field", "patrol-ledger", _("Monthly ledger"), "patrols.patrollog", "view"),

@@ -63,3 +63,13 @@ def users_with_role(jurisdiction: Jurisdiction, *roles: str) -> list[Any]:
     """Active users holding one of `roles` at the jurisdiction or one of its ancestors (a user
     with several such grants comes once per grant)."""
     return [g.user for g in grants_at_or_above(jurisdiction, roles).select_related("user")]
+
+
+def leads_team(user: Any, team: Any, roles: Iterable[str] = ("team_leader",)) -> bool:
+    """Whether the user is a leader of `team`: holds one of `roles` at the team's place, with a
+    grant naming no team or this one."""
+
+    def for_team(grant: Any) -> bool:
+        return grant.team_id in (None, team.pk)
+
+    return holds_role(user, team.jurisdiction.path, roles, narrow=for_team)

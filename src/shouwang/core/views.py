@@ -82,11 +82,17 @@ def date_filter(rt: registry.RecordType, request: HttpRequest) -> dict[str, Any]
         return None
     field: Any = rt.model._meta.get_field(rt.dated.field)
     errors = rt.filter_errors(request.GET)
+    bounds = {registry.DATE_FROM: _("from"), registry.DATE_TO: _("to")}
     return {
         "label": field.verbose_name,
         "date_from": request.GET.get(registry.DATE_FROM, ""),
         "date_to": request.GET.get(registry.DATE_TO, ""),
-        "errors": [message for messages in errors.values() for message in messages],
+        "errors": [
+            _("%(field)s (%(bound)s): %(message)s")
+            % {"field": field.verbose_name, "bound": bounds[name], "message": message}
+            for name, messages in errors.items()
+            for message in messages
+        ],
     }
 
 
@@ -475,9 +481,25 @@ def map_data(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
+#: Roles whose work is all in the phone app: after signing in they land there, not on the
+#: office's home page (an explicit ?next= still wins).
+FIELD_ONLY_ROLES = frozenset({"patrol_member"})
+
+
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        grants = user_grants(user)
+        if (
+            grants
+            and not getattr(user, "is_superuser", False)
+            and all(grant.role.key in FIELD_ONLY_ROLES for grant in grants)
+        ):
+            return reverse("field-app")
+        return super().get_default_redirect_url()
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # django.contrib.auth.authenticate() swallows the backend's PermissionDenied (the form

@@ -237,7 +237,7 @@ class JointMeeting(models.Model):
         on_delete=models.PROTECT,
         related_name="joint_meetings",
     )
-    held_on = models.DateField(_("held on"))
+    held_on = models.DateField(pgettext_lazy("meeting", "held on"))
     units = models.ManyToManyField(
         Organisation, verbose_name=_("units present"), blank=True, related_name="+"
     )
@@ -677,7 +677,7 @@ class DrillReview(models.Model):
     drill = models.ForeignKey(
         Training, verbose_name=_("drill"), on_delete=models.PROTECT, related_name="reviews"
     )
-    held_on = models.DateField(_("held on"))
+    held_on = models.DateField(pgettext_lazy("review meeting", "held on"))
     participants = models.TextField(_("participants"))
     summary = models.TextField(_("summary"), blank=True)
 

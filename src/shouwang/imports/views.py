@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shouwang.core.downloads import XLSX, attachment
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.imports import services
@@ -281,10 +282,5 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     if filters["date_filter"] and filters["date_filter"]["errors"]:
         return render(request, "imports/export.html", {"kind": ledger, **filters}, status=422)
     content = services.export_xlsx(ledger, request.user, request.GET)
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    name = f"{ledger.key}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    day = f"{timezone.localdate():%Y%m%d}"
+    return attachment(content, XLSX, f"{ledger.label}-{day}.xlsx", f"{ledger.key}-{day}.xlsx")

@@ -8,4 +8,7 @@ class PatrolsConfig(AppConfig):
     verbose_name = _("Field work")
 
     def ready(self) -> None:
-        from shouwang.patrols import recordtypes  # noqa: F401  (registers record types)
+        from shouwang.core import cases
+        from shouwang.patrols import inbox, recordtypes  # noqa: F401  (registers record types)
+
+        cases.register_inbox("patrols", inbox.tasks_for)

@@ -145,12 +145,14 @@ class LedgerForm(forms.Form):
         label=gettext_lazy("team"),
         queryset=None,  # type: ignore[arg-type]
         required=False,
+        empty_label=gettext_lazy("All teams"),
     )
 
     jurisdiction: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("jurisdiction"),
         queryset=None,  # type: ignore[arg-type]
         required=False,
+        empty_label=gettext_lazy("All places"),
     )
 
     def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:

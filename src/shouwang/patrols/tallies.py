@@ -92,7 +92,7 @@ def refresh_duties(duty_ids: Iterable[int | None]) -> None:
 def refresh_roster_duties(roster_id: int) -> None:
     """Recompute the tallies of every duty of a roster (after planning or re-planning it)."""
     duty, *_ = _models(django_apps)
-    duty.objects.filter(roster_id=roster_id).update(**duty_tallies())
+    refresh_duties(duty.objects.filter(roster_id=roster_id).values_list("pk", flat=True))
 
 
 def refresh_logs(log_ids: Iterable[int | None]) -> None:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shouwang.areas.models import PatrolMethod
 from shouwang.core.audit import history_for, label_for
+from shouwang.core.downloads import attachment
 from shouwang.core.models import Jurisdiction, JurisdictionLevel
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
@@ -528,15 +529,6 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     return render(request, "patrols/office/ledger.html", context)
 
 
-def _attachment(body: bytes, content_type: str, filename: str, fallback: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def ledger_file(user: Any, choice: LedgerChoice, kind: str) -> HttpResponse:
     """The ledger as a PDF or xlsx download (shared by the page and the API)."""
     if not can(user, PatrolLog, "view"):
@@ -545,13 +537,13 @@ def ledger_file(user: Any, choice: LedgerChoice, kind: str) -> HttpResponse:
     month, team, place = choice.month, choice.team, choice.jurisdiction
     name = ledger.filename(month, team, "pdf" if kind == "pdf" else "xlsx", place)
     if kind == "pdf":
-        return _attachment(
+        return attachment(
             ledger.ledger_pdf(logs, month=month, team=team, jurisdiction=place),
             "application/pdf",
             name,
             f"patrol-logs-{month:%Y-%m}.pdf",
         )
-    return _attachment(
+    return attachment(
         ledger.ledger_xlsx(logs, month=month, team=team, jurisdiction=place),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         name,

@@ -286,6 +286,9 @@ class Indicators:
     #: railway.status.DeclineFigure lines (四下降, against the previous period).
     four_decline: list[Any] = field(default_factory=list)
     children: list[ChildRow] = field(default_factory=list)
+    #: Records attached to the place itself (a township's own team and posts): they count in
+    #: the place's figures but in no child's row.
+    has_direct_records: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for the API and the charts (the same numbers as the page)."""
@@ -1039,6 +1042,9 @@ def compute(
         period=period,
         previous_period=prev,
         figures=figures_for(place, "", list(FIGURE_LABELS)),
+    )
+    indicators.has_direct_records = any(
+        cur or prv for cur, prv in values.by_prefix.get(place.path, {}).values()
     )
     for child in child_nodes:
         if child.path in child_paths:

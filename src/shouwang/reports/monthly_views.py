@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shouwang.core import jobs
+from shouwang.core.downloads import attachment
 from shouwang.core.models import Jurisdiction
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can
@@ -39,8 +39,7 @@ class MonthlyReportForm(forms.Form):
     )
     month = forms.CharField(
         label=gettext_lazy("month"),
-        widget=forms.DateInput(attrs={"type": "month"}),
-        help_text=gettext_lazy("YYYY-MM"),
+        widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
 
     def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
@@ -136,14 +135,8 @@ def file_response(report: MonthlyReport, kind: str) -> HttpResponse:
     body = getattr(report, kind)
     if report.status != ReportStatus.READY or not body:
         raise Http404("not found")
-    response = HttpResponse(bytes(body), content_type=CONTENT_TYPES[kind])
     fallback = f"monthly-report-{report.month:%Y-%m}.{kind}"
-    name = quote(report.filename(kind), safe="")
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{name}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(bytes(body), CONTENT_TYPES[kind], report.filename(kind), fallback)
 
 
 @login_required

@@ -8,4 +8,7 @@ class RosteringConfig(AppConfig):
     verbose_name = _("Duty planning")
 
     def ready(self) -> None:
-        from shouwang.rostering import recordtypes  # noqa: F401  (registers record types)
+        from shouwang.core import cases
+        from shouwang.rostering import inbox, recordtypes  # noqa: F401  (registers record types)
+
+        cases.register_inbox("rostering", inbox.tasks_for)

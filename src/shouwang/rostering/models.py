@@ -359,6 +359,16 @@ ROSTER_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Button labels of the roster's moves, (from, to) → what the user does.
+ROSTER_ACTIONS: dict[tuple[str, str], Any] = {
+    (RosterStatus.DRAFT, RosterStatus.REVIEWED): _("Mark as reviewed"),
+    (RosterStatus.REVIEWED, RosterStatus.DRAFT): _("Back to draft"),
+    (RosterStatus.REVIEWED, RosterStatus.PUBLISHED): _("Publish"),
+    (RosterStatus.PUBLISHED, RosterStatus.AMENDED): _("Amend the published roster"),
+    (RosterStatus.AMENDED, RosterStatus.REVIEWED): _("Mark the amendments as reviewed"),
+}
+
+
 class Roster(models.Model):
     """A team's duty roster for one month (巡逻防控时间表), planned as a draft, then published."""
 
@@ -417,8 +427,12 @@ class Roster(models.Model):
         return ROSTER_TRANSITIONS.get(self.status, ())
 
     def transition_choices(self) -> list[tuple[str, str]]:
-        """(status, label) of the statuses this roster may move to next."""
-        return [(to, str(RosterStatus(to).label)) for to in self.allowed_transitions()]
+        """(status, button label) of the statuses this roster may move to next: the action,
+        from where the roster stands ("back to draft" is not "draft")."""
+        return [
+            (to, str(ROSTER_ACTIONS.get((self.status, to), RosterStatus(to).label)))
+            for to in self.allowed_transitions()
+        ]
 
     def month_grid(self) -> dict[str, Any]:
         """Rows = members, columns = days, cells = short post names (for the page)."""

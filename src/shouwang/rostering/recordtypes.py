@@ -1,9 +1,10 @@
 """Record types of duty planning: duty rules, holiday arrangements and rosters (duties live
 inside a roster)."""
 
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.core.registry import DateRange, RecordType, register
+from shouwang.core.registry import DateRange, ListLink, RecordType, register
 from shouwang.rostering import services
 from shouwang.rostering.forms import DutyRuleForm, HolidayArrangementForm, RosterForm
 from shouwang.rostering.models import DutyRule, HolidayArrangement, Roster
@@ -61,5 +62,13 @@ register(
         select_related=["team", "team__jurisdiction"],
         section=SECTION,
         detail_extra="rostering/roster_extra.html",
+        # Planning a month is the usual way a roster comes to be (a draft, then reviewed).
+        list_links=[
+            ListLink(
+                label=_("Plan a month's roster"),
+                url=reverse_lazy("roster-generate"),
+                needs="change",
+            )
+        ],
     )
 )

@@ -154,6 +154,9 @@ def swap_problems(member: Member, duty: Duty, *, leaving: Iterable[Duty] = ()) -
     )
     if on_leave.exists():
         problems.append(_("%(name)s is on approved leave that day.") % {"name": member.name})
+    if DutyAssignment.objects.filter(member=member, duty=duty).exists():
+        problems.append(_("%(name)s is already on this duty.") % {"name": member.name})
+        return problems
     skip = [d.pk for d in leaving] + [duty.pk]
     nearby = (
         DutyAssignment.objects.filter(
@@ -492,6 +495,10 @@ def _open_roster(duty: Duty, today: dt.date) -> None:
         raise RecordInvalid({"duty": [_("Only duties of a published roster can be swapped.")]})
     if duty.date < today:
         raise RecordInvalid({"duty": [_("A duty in the past cannot be swapped.")]})
+    if duty.start <= timezone.now():
+        raise RecordInvalid(
+            {"duty": [_("This duty has already begun; it can no longer be swapped.")]}
+        )
 
 
 def request_swap(
@@ -805,6 +812,40 @@ def upcoming_duties(member: Member, today: dt.date | None = None) -> QuerySet[Du
         .select_related("duty__post", "duty__roster__team")
         .order_by("duty__start")
     )
+
+
+def swap_candidates(
+    member: Member, assignments: Iterable[DutyAssignment]
+) -> dict[int, list[Member]]:
+    """For each of the member's duties (by duty id), the teammates who could take it: not on
+    any duty that day, not on approved leave. The rest (qualification, rest) is checked when
+    the request is made. Three queries whatever the number of duties."""
+    mates = list(teammates(member))
+    duties = [a.duty for a in assignments]
+    days = {d.date for d in duties}
+    if not mates or not days:
+        return {d.pk: [] for d in duties}
+    busy = set(
+        DutyAssignment.objects.filter(
+            member__in=mates, duty__date__in=days, duty__roster__status__in=PUBLISHED_STATES
+        ).values_list("member_id", "duty__date")
+    )
+    away: set[tuple[int, dt.date]] = set()
+    for absence in MemberAbsence.objects.filter(
+        member__in=mates,
+        status=AbsenceStatus.APPROVED,
+        start_date__lte=max(days),
+        end_date__gte=min(days),
+    ):
+        away |= {
+            (absence.member_id, day)
+            for day in days
+            if absence.start_date <= day <= absence.end_date
+        }
+    return {
+        d.pk: [m for m in mates if (m.pk, d.date) not in busy and (m.pk, d.date) not in away]
+        for d in duties
+    }
 
 
 def teammates(member: Member) -> QuerySet[Member]:

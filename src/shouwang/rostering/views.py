@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,10 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shouwang.core.downloads import attachment
 from shouwang.core.records import RecordInvalid
 from shouwang.core.scoping import can, get_for
 from shouwang.forces.models import Member
@@ -72,20 +71,11 @@ def roster_transition(request: HttpRequest, pk: int) -> HttpResponse:
 # -- the month's timetable as files ----------------------------------------------------------
 
 
-def _attachment(body: bytes, content_type: str, filename: str, fallback: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 @require_GET
 def roster_timetable_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     roster = get_for(Roster, request.user, pk, "view")
-    return _attachment(
+    return attachment(
         exports.timetable_xlsx(roster),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         exports.filename(roster, "xlsx"),
@@ -97,7 +87,7 @@ def roster_timetable_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def roster_timetable_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     roster = get_for(Roster, request.user, pk, "view")
-    return _attachment(
+    return attachment(
         exports.timetable_pdf(roster),
         "application/pdf",
         exports.filename(roster, "pdf"),
@@ -199,8 +189,9 @@ def my_duties(request: HttpRequest) -> HttpResponse:
     member = replan.member_for_user(request.user)
     duties = list(replan.upcoming_duties(member)) if member else []
     swaps = list(replan.swaps_for_member(member)[:50]) if member else []
-    mates = list(replan.teammates(member)) if member else []
-    context = {"member": member, "duties": duties, "swaps": swaps, "mates": mates}
+    candidates = replan.swap_candidates(member, duties) if member else {}
+    rows = [(a, candidates.get(a.duty_id, [])) for a in duties]
+    context = {"member": member, "duties": rows, "swaps": swaps, "now": timezone.now()}
     return render(request, "rostering/my_duties.html", context)
 
 
