@@ -659,6 +659,7 @@ def as_form_data(slug: str, payload: dict[str, Any]) -> dict[str, Any]:
     from django import forms
 
     from shouwang.core import registry
+    from shouwang.core.form_fields import CodeCountsField
 
     rt = registry.get(slug)
     data: dict[str, Any] = {}
@@ -668,6 +669,9 @@ def as_form_data(slug: str, payload: dict[str, Any]) -> dict[str, Any]:
             data[name] = ""
         elif isinstance(form_field, forms.JSONField):
             data[name] = json.dumps(value, ensure_ascii=False)
+        elif isinstance(form_field, CodeCountsField) and isinstance(value, dict):
+            for code, count in value.items():  # one number box per code
+                data[f"{name}__{code}"] = count
         elif isinstance(value, bool):
             if value:
                 data[name] = "on"

@@ -114,3 +114,16 @@ def test_ledger_export_refuses_a_bad_date(world: Any, login: Any) -> None:
     # Named in Chinese for the user (RFC 6266 filename*), ASCII for old clients.
     disposition = unquote(good["Content-Disposition"])
     assert "隐患" in disposition and 'filename="hazards-' in disposition
+
+
+def test_forms_pick_dates_and_times(world: Any, login: Any) -> None:
+    """Record forms offer the browser's date and date-time pickers; a new hazard is found
+    "now" unless changed; an edited record shows its own time in local time."""
+    client = login("township_staff")
+    hazard_form = client.get("/r/hazards/new/").content.decode()
+    assert 'type="datetime-local" name="found_at" value="20' in hazard_form
+    meeting_form = client.get("/r/joint-meetings/new/").content.decode()
+    assert 'type="date" name="held_on"' in meeting_form
+    incident = _incident(world, 9, "2026-10-12T16:20:00+08:00")
+    edit = client.get(f"/r/railway-incidents/{incident.pk}/edit/").content.decode()
+    assert 'value="2026-10-12T16:20"' in edit

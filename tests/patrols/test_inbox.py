@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from patrols.field_helpers import log_payload, make_duty, new_uuid, patrol_user
 
+from patrols.field_helpers import log_payload, make_duty, new_uuid, patrol_user
 from shouwang.core import cases
 from shouwang.patrols import review, services
 

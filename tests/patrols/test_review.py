@@ -281,5 +281,12 @@ def test_paper_log_page(world: Any, login: Any) -> None:
     ]
     assert log.findings == [{"kind": "hazard", "text": "护栏缺失"}]
     assert log.started_at.isoformat() == "2026-11-05T01:00:00+00:00"
+    # The same duty again: refused on the duty, with a box to enter a second log on purpose.
+    again = office.post("/patrols/logs/new/", form)
+    assert again.status_code == 200 and "duty" in again.context["errors"]
+    assert 'name="second_log"' in again.content.decode()
+    response = office.post("/patrols/logs/new/", {**form, "second_log": "on"})
+    assert response.status_code == 302
+    assert PatrolLog.objects.filter(duty=duty).count() == 2
     # Patrol members hand logs in from the phone; the paper page is for leaders and the office.
     assert login(patrol_user(world)).get("/patrols/logs/new/").status_code == 403

@@ -20,6 +20,7 @@ from pydantic import create_model
 
 from shouwang.core import divisions
 from shouwang.core.auth import TokenAuth
+from shouwang.core.form_fields import CodeCountsField
 from shouwang.core.models import AuditEvent
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.registry import REGISTRY, RecordType
@@ -132,7 +133,9 @@ def _python_type(form_field: forms.Field) -> Any:
     if isinstance(form_field, forms.ModelChoiceField):
         return int | str
     if isinstance(form_field, forms.MultipleChoiceField):
-        return list[str]
+        return list[Any]  # the form checks each value (a clear message per field)
+    if isinstance(form_field, CodeCountsField):
+        return dict[str, Any] | list[Any]  # the model refuses anything but {code: count}
     if isinstance(form_field, forms.BooleanField):
         return bool
     # FloatField and DecimalField subclass IntegerField: test them first.

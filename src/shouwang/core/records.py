@@ -37,6 +37,18 @@ class RecordInvalid(Exception):
         return cls({NON_FIELD: [str(m) for m in exc.messages]})
 
 
+def _use_date_picker(field: forms.Field) -> None:
+    """Dates and times are picked, not typed: the browser's date / date-time inputs (a field
+    that already chose its widget keeps it)."""
+    widget = field.widget
+    if type(widget) is forms.DateTimeInput and isinstance(field, forms.DateTimeField):
+        field.widget = forms.DateTimeInput(
+            attrs={**widget.attrs, "type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        )
+    elif type(widget) is forms.DateInput and "type" not in widget.attrs:
+        field.widget = forms.DateInput(attrs={**widget.attrs, "type": "date"}, format="%Y-%m-%d")
+
+
 class RecordForm(forms.ModelForm):
     """Base form: choices of related scoped records are narrowed to the actor's scope."""
 
@@ -44,6 +56,7 @@ class RecordForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.actor = actor
         for field in self.fields.values():
+            _use_date_picker(field)
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset, "visible_to"):
                 field.queryset = queryset.visible_to(actor, "view")  # type: ignore[attr-defined]

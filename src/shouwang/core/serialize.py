@@ -5,10 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 
 from shouwang.core.registry import RecordType
+
+
+def display_name(record: Any) -> str:
+    """How a related record reads to people: a login by its person's name (the login name only
+    when no name is set), anything else as its str()."""
+    if isinstance(record, AbstractBaseUser):
+        return str(record.get_full_name() or record.get_username())  # type: ignore[attr-defined]
+    return str(record)
 
 
 def _value(instance: models.Model, name: str) -> tuple[Any, str | None]:
@@ -20,10 +29,10 @@ def _value(instance: models.Model, name: str) -> tuple[Any, str | None]:
         return (value() if callable(value) else value), None
     if field.many_to_many:
         related = list(getattr(instance, name).all())
-        return [r.pk for r in related], "、".join(str(r) for r in related)
+        return [r.pk for r in related], "、".join(display_name(r) for r in related)
     if field.is_relation:
         related = getattr(instance, name)
-        return (related.pk if related else None), (str(related) if related else None)
+        return (related.pk if related else None), (display_name(related) if related else None)
     value = getattr(instance, field.attname)
     if getattr(field, "choices", None):
         return value, str(getattr(instance, f"get_{name}_display")())

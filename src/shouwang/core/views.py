@@ -26,7 +26,7 @@ from shouwang.core.audit import history_for, label_for
 from shouwang.core.auth import client_address, too_many_failures
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, may_see_sensitive, user_grants
-from shouwang.core.serialize import to_dict
+from shouwang.core.serialize import display_name, to_dict
 
 
 def _record_type(key: str) -> registry.RecordType:
@@ -194,7 +194,7 @@ def _readable(field: Any, value: Any) -> Any:
     related = getattr(field, "related_model", None)
     if related is not None and (field.many_to_one or field.one_to_one or field.many_to_many):
         ids = value if isinstance(value, list) else [value]
-        names = {o.pk: str(o) for o in related._default_manager.filter(pk__in=ids)}
+        names = {o.pk: display_name(o) for o in related._default_manager.filter(pk__in=ids)}
         return "、".join(names.get(i, f"#{i}") for i in ids)
     choices = dict(getattr(field, "choices", None) or [])
     if choices and not isinstance(value, list | dict):

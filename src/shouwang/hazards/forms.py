@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from shouwang.core.geo import position_errors
 from shouwang.core.records import RecordForm
 from shouwang.hazards.models import Hazard, HazardCategoryPolicy
@@ -26,6 +28,12 @@ class HazardForm(RecordForm):
             "about_person",
             "note",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # Most hazards are registered when they are found: now, to the minute.
+            self.fields["found_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}

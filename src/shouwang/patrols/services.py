@@ -95,6 +95,9 @@ class SyncOutcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
     message: str = ""
     record: Any = None
+    #: A new log refused because its duty already has one: that log's server copy (if the
+    #: writer may see it), so the phone can offer to continue it.
+    existing: dict[str, Any] | None = None
 
 
 class _Retry(Exception):
@@ -299,6 +302,7 @@ class _LogInput:
     client_updated_at: dt.datetime | None
     attendance: list[dict[str, Any]]
     results: list[dict[str, Any]]
+    second_log: bool = False
 
 
 LOG_KEYS = frozenset(
@@ -318,6 +322,7 @@ LOG_KEYS = frozenset(
         "notes",
         "submit",
         "client_updated_at",
+        "second_log",
     }
 )
 
@@ -403,6 +408,13 @@ def _parse_log(actor: Any, data: Mapping[str, Any]) -> _LogInput:
     if not isinstance(submit, bool):
         errors.add("submit", _("Give true or false."))
         submit = False
+    # A deliberate second log for a duty that already has one (never stored, only a consent).
+    second_log = data.get("second_log", False)
+    if second_log is None:
+        second_log = False
+    if not isinstance(second_log, bool):
+        errors.add("second_log", _("Give true or false."))
+        second_log = False
 
     findings: list[dict[str, str]] = []
     raw_findings = data.get("findings") or []
@@ -450,6 +462,7 @@ def _parse_log(actor: Any, data: Mapping[str, Any]) -> _LogInput:
         client_updated_at=client_updated_at,
         attendance=attendance,
         results=results,
+        second_log=second_log,
     )
 
 
@@ -787,6 +800,57 @@ def _write_children(log: PatrolLog, incoming: _LogInput) -> None:
     log.checklist_results.exclude(pk__in=kept).delete()
 
 
+def _author_name(log: PatrolLog) -> str:
+    """Who wrote a log, as the team knows them: the member's name, else the login."""
+    if log.author_id is None:
+        return ""
+    member = Member.objects.filter(user_id=log.author_id).only("name").first()
+    if member is not None:
+        return member.name
+    return str(log.author.get_username()) if log.author else ""
+
+
+def _log_of_duty(actor: Any, duty: Duty) -> PatrolLog | None:
+    """The log a duty already has, if any: an open one first (it can still be continued), the
+    actor's own before a teammate's, the latest start first. Called under the duty's row lock,
+    so two phones starting the same duty at once cannot both miss each other's log."""
+    Duty.objects.select_for_update().filter(pk=duty.pk).first()
+    logs = list(PatrolLog.objects.filter(duty=duty).select_related("author"))
+    if not logs:
+        return None
+    logs.sort(key=lambda log: log.started_at, reverse=True)
+    logs.sort(key=lambda log: (log.status != LogStatus.OPEN, log.author_id != actor.pk))
+    return logs[0]
+
+
+def duty_log_summary(log: PatrolLog, actor: Any) -> dict[str, Any]:
+    """A duty's existing log as the phone shows it on the duty card (and with a refusal)."""
+    return {
+        **log_server_copy(log),
+        "author": _author_name(log),
+        "mine": log.author_id == getattr(actor, "pk", None),
+    }
+
+
+def _second_log_refusal(actor: Any, log: PatrolLog) -> SyncOutcome:
+    """A new log for a duty that already has one: refused on `duty`, naming the log, with its
+    copy (when the writer may see it) so the phone can continue it instead."""
+    message = _(
+        "This duty already has a patrol log (%(who)s, started %(time)s, %(status)s); "
+        "continue that log instead of starting another."
+    ) % {
+        "who": _author_name(log) or "—",
+        "time": timezone.localtime(log.started_at).strftime("%m-%d %H:%M"),
+        "status": log.get_status_display(),
+    }
+    visible = PatrolLog.objects.visible_to(actor).filter(pk=log.pk).exists()
+    return SyncOutcome(
+        REJECTED,
+        errors={"duty": [message]},
+        existing=duty_log_summary(log, actor) if visible else None,
+    )
+
+
 def save_patrol_log(
     *, actor: Any, uuid: Any, data: Mapping[str, Any], base_version: int | None
 ) -> SyncOutcome:
@@ -797,7 +861,9 @@ def save_patrol_log(
     copy. `base_version` null on a log the server already has at version 1, written by the
     same login, is the phone's own first upload whose answer was lost: it is saved, not a
     conflict. Attendance is checked against the duty's roster (every rostered member not
-    listed is recorded absent). The author of a new log is the actor.
+    listed is recorded absent). The author of a new log is the actor. A new log for a duty
+    that already has a log is `rejected` on `duty` (with the existing log's copy in
+    `existing`) unless `data.second_log` is true.
     """
     log_uuid = parse_uuid(uuid)
     if log_uuid is None:
@@ -815,6 +881,13 @@ def save_patrol_log(
             elif not PatrolLog.objects.visible_to(actor, "change").filter(pk=existing.pk).exists():
                 raise RecordInvalid({NON_FIELD: [_("You may not change this patrol log.")]})
             incoming = _parse_log(actor, data)
+            # One log per duty: a NEW log (a uuid not seen before) for a duty that already has
+            # one is refused unless the writer asks for a second log on purpose. A resend of a
+            # known uuid never reaches this rule, so idempotency is untouched.
+            if existing is None and incoming.duty is not None and not incoming.second_log:
+                earlier = _log_of_duty(actor, incoming.duty)
+                if earlier is not None:
+                    return _second_log_refusal(actor, earlier)
             status = _new_status(incoming, existing)
             if existing is not None:
                 if _log_content(existing) == _input_content(incoming, status):

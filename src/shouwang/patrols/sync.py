@@ -228,6 +228,9 @@ def _result(uuid: str, kind: str, outcome: SyncOutcome) -> dict[str, Any]:
         result.update(outcome.server)
     if outcome.status == REJECTED:
         result["errors"] = error_list(kind, outcome.errors)
+        if outcome.existing is not None:
+            # The duty's log that a new one would duplicate: the phone offers to continue it.
+            result["existing"] = outcome.existing
     if outcome.status == RETRY:
         result["message"] = outcome.message
     return result

@@ -92,6 +92,18 @@ def today(request: HttpRequest) -> Any:
         .distinct()
         .order_by("start", "pk")
     )
+    duties = list(duties)
+    # Each duty's existing logs (any writer of the team), so the phone offers to continue or
+    # view one instead of starting a second log for the same duty.
+    logs_by_duty: dict[int, list[dict[str, Any]]] = {}
+    for log in (
+        PatrolLog.objects.visible_to(user)
+        .filter(duty__in=duties)
+        .select_related("author")
+        .order_by("started_at", "pk")
+    ):
+        assert log.duty_id is not None
+        logs_by_duty.setdefault(log.duty_id, []).append(services.duty_log_summary(log, user))
     duty_rows = []
     for duty in duties:
         assigned = [
@@ -108,6 +120,7 @@ def today(request: HttpRequest) -> Any:
                 "team": {"id": duty.roster.team_id, "name": duty.roster.team.name},
                 "members": assigned,
                 "teammates": [m for m in assigned if m["id"] != member.pk],
+                "logs": logs_by_duty.get(duty.pk, []),
             }
         )
     teams = []

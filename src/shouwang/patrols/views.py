@@ -359,6 +359,8 @@ def _paper_data(team: Team, rows: dict[str, Any], posted: Any) -> dict[str, Any]
     data["team"] = team.pk
     data["publicity"] = posted.get("publicity", "")
     data["notes"] = posted.get("notes", "")
+    # The duty may already have a log; a second one only when the office ticks it on purpose.
+    data["second_log"] = posted.get("second_log") == "on"
     data["attendance"] = [
         {
             "member": row["member"].pk,

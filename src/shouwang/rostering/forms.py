@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.form_fields import CodeCountsField, weekday_field
 from shouwang.core.records import RecordForm
 from shouwang.forces.models import Team
 from shouwang.rostering.models import DutyRule, HolidayArrangement, Roster
 
 
 class DutyRuleForm(RecordForm):
+    # Picked, not typed: weekdays as checkboxes, a number per member role.
+    weekdays = weekday_field()
+    role_minimums = CodeCountsField("member_role")
+
     class Meta:
         model = DutyRule
         fields = [
@@ -46,6 +52,13 @@ class DutyRuleForm(RecordForm):
         super().__init__(*args, **kwargs)
         for name in self.DEFAULTS:
             self.fields[name].required = False
+        for name in ("weekdays", "role_minimums"):
+            model_field: Any = DutyRule._meta.get_field(name)
+            self.fields[name].label = capfirst(model_field.verbose_name)
+        self.fields["weekdays"].help_text = _("For weekday rules: the days of the week.")
+        self.fields["role_minimums"].help_text = _(
+            "At least this many members holding each role (empty: no minimum)."
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -20,10 +20,12 @@ Modelling choices (measured on the public benchmark, see ``docs/benchmarks.md``)
 
 Search: LP-heavy CP-SAT workers (``max_lp``: the linear relaxation of demand and run rules is
 tight) on the whole model first, which proves small months optimal; then a large-
-neighbourhood search over roster-shaped pieces (see :class:`_Search`).  A fixed seed and
-worker count; with ``deterministic_time`` every CP-SAT run is interleaved and limited by
-CP-SAT's deterministic clock, so that the same input, seed and workers give the same roster
-on any machine and under any load.
+neighbourhood search over roster-shaped pieces (see :class:`_Search`).  A large month (a
+120-member township) is one CP-SAT run instead, with a reduced-cost-guided dive beside
+``max_lp`` (see LARGE_SUBSOLVERS).  A fixed seed and worker count; with
+``deterministic_time`` every CP-SAT run is interleaved and limited by CP-SAT's deterministic
+clock, so that the same input, seed and workers give the same roster on any machine and
+under any load.
 """
 
 from __future__ import annotations
@@ -533,10 +535,10 @@ ROUND_SHARE = 0.1
 #: and large ones keep CP-SAT's own search while it gains.
 FIRST_ROUND_MAX_SHARE = 0.3
 #: Above this many duty variables (a 120-member township month has ~55,000; the largest
-#: Curtois instance and the demo month well under 20,000) the search is one CP-SAT run with
-#: its default workers from scratch, the greedy roster kept only as a fallback: measured on
-#: generated townships, the engine's pieces and a greedy hint trap the search in the greedy
-#: roster's neighbourhood, while CP-SAT's own LP-guided search gets far lower.
+#: Curtois instance and the demo month well under 20,000) the search is one CP-SAT run from
+#: scratch with the LP-guided workers of LARGE_SUBSOLVERS, the greedy roster kept only as a
+#: fallback: measured on generated townships, the engine's pieces and a greedy hint trap the
+#: search in the greedy roster's neighbourhood, while an LP-guided search gets far lower.
 LARGE_MODEL_VARS = 30_000
 STALL_SHARE = 0.15
 NEIGHBOURHOODS = ("members", "days", "block", "shortfall")
@@ -549,6 +551,15 @@ PIECE_SHRINK = 0.7
 #: CP-SAT full-problem workers for the whole model and for neighbourhoods.
 FULL_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
 PIECE_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
+#: CP-SAT full-problem workers for a large month (above LARGE_MODEL_VARS), beside CP-SAT's
+#: own neighbourhoods: a dive guided by the LP's reduced costs usually reaches a roster
+#: close to the bound within seconds (the LP of a township month is nearly integral, whereas
+#: with CP-SAT's default workers the first covered roster takes ~13 s and stays far above
+#: it), and ``max_lp`` raises the bound with its cuts.  Measured on generated townships at
+#: 60 s: 761 (proven optimal), 708 (proven) and 828 (proven) against 821-886, 728 and 946
+#: with the default workers; a month whose root LP is slow (seed 4) still ends far from
+#: its bound (docs/benchmarks.md).
+LARGE_SUBSOLVERS: tuple[str, ...] = ("reduced_costs", "max_lp")
 
 
 def build_model(problem: Problem, *, sequence_encoding: str = "clauses") -> _Built:
@@ -1003,7 +1014,7 @@ def solve(
         parameters=parameters,
     )
     if large:
-        search.full_subsolvers = ()
+        search.full_subsolvers = LARGE_SUBSOLVERS
     if hint:
         search.adopt(hint)
     search.run(neighbourhoods=use_lns and not large)

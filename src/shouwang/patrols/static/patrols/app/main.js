@@ -158,6 +158,8 @@ function logData(log) {
     notes: log.notes || "",
     submit: Boolean(log.submit),
     client_updated_at: log.client_updated_at || nowIso(),
+    // Only a log the member started as a second one for its duty, knowingly (field-sync.md).
+    ...(log.second_log ? { second_log: true } : {}),
   };
 }
 
@@ -190,6 +192,103 @@ function logFromServer(local, server, version) {
     submit: server.status ? server.status !== "open" : Boolean(server.submit),
     version,
   };
+}
+
+// ---- a duty's log that the server already has (another phone, a teammate, the office) --------
+
+// An hour of grace after a duty's end before starting it asks "fill it in afterwards?".
+const LATE_START_MS = 60 * 60 * 1000;
+
+// The duty's logs on the server (GET /today `duties[].logs`); older answers only had
+// `open_logs` (the member's own, without the copy).
+function serverLogs(duty) {
+  if (Array.isArray(duty.logs)) return duty.logs;
+  return list(app.today && app.today.open_logs).filter((o) => String(o.duty) === String(duty.id));
+}
+
+// The one to offer: an open log first (it can be continued), the member's own first, then
+// the latest started.
+function serverLogOf(duty) {
+  const logs = [...serverLogs(duty)].sort((a, b) => String(b.started_at).localeCompare(String(a.started_at)));
+  logs.sort((a, b) => (a.status !== "open") - (b.status !== "open") || (!a.mine) - (!b.mine));
+  return logs[0] || null;
+}
+
+// Spelled out key by key (no template-built key), so the strings check sees every one.
+const LOG_STATUS = {
+  open: () => t("log_status_open"),
+  submitted: () => t("log_status_submitted"),
+  confirmed: () => t("log_status_confirmed"),
+};
+
+function serverLogLine(entry) {
+  return t("duty_has_log", {
+    who: entry.author || t("log_author_unknown"),
+    time: fmtTime(entry.started_at),
+    status: (LOG_STATUS[entry.status] || (() => entry.status || ""))(),
+  });
+}
+
+// Take the server's copy of a log onto the phone and continue it there: the same uuid and
+// the server's version, so the next upload is an ordinary change (or an explicit conflict).
+async function takeOver(entry) {
+  if (!entry || !Array.isArray(entry.attendance)) {
+    // An old cached answer without the copy: fetch the day again, then look once more.
+    if (await loadToday()) {
+      const fresh = duties().flatMap((d) => list(d.logs)).find((l) => entry && l.uuid === entry.uuid);
+      if (fresh) return takeOver(fresh);
+    }
+    app.flash = t("existing_needs_network");
+    return null;
+  }
+  const own = await app.store.get("logs", entry.uuid);
+  const queued = await app.store.get("outbox", entry.uuid);
+  if (own && queued) return own; // this phone holds newer edits not uploaded yet: keep them
+  const base = own || { uuid: entry.uuid, check_ins: [], results: {}, attendance: [], findings: [] };
+  const log = { ...logFromServer(base, entry, entry.version ?? null), uuid: entry.uuid };
+  await app.store.put("logs", log);
+  app.current = log;
+  return log;
+}
+
+async function continueServerLog(entry) {
+  const log = await takeOver(entry);
+  if (!log) return render();
+  app.flash = t("taken_over");
+  location.hash = `#/log/${log.uuid}`;
+  return null;
+}
+
+// What a duty card (or the start screen) offers when the server already has a log for it.
+function serverLogActions(duty, entry) {
+  const primary = entry.status === "open"
+    ? h("button.btn.big.primary", { type: "button", dataset: { action: "continue", uuid: entry.uuid } },
+      t("continue_existing"))
+    : h("a.btn.big", { href: `#/view/${duty.id}/${entry.uuid}`, dataset: { action: "view", uuid: entry.uuid } },
+      t("view_log"));
+  if (entry.status === "open") primary.addEventListener("click", () => continueServerLog(entry));
+  const second = h("button.btn.second-log", { type: "button", dataset: { action: "second-log" } }, t("second_log"));
+  second.addEventListener("click", () => {
+    if (!window.confirm(t("second_log_confirm"))) return;
+    location.hash = `#/start/${duty.id}?second=1`;
+  });
+  return [primary, second];
+}
+
+// A log of the duty handed in on the server, read-only.
+function viewScreen(dutyId, logUuid) {
+  const duty = dutyById(dutyId);
+  const entry = duty ? list(serverLogs(duty)).find((l) => l.uuid === logUuid) : null;
+  if (!entry || !Array.isArray(entry.attendance)) {
+    return [h("p.empty", {}, t("existing_needs_network")), h("a.btn", { href: "#/" }, t("back"))];
+  }
+  return [
+    h("h1", {}, t("patrol_log")),
+    h("p.lead", {}, dutyLabel(duty)),
+    h("p", { id: "server-log-line" }, serverLogLine(entry)),
+    h("section.panel", {}, summary(summaryRows(entry))),
+    h("a.btn", { href: "#/" }, t("back")),
+  ];
 }
 
 // Save a log on the phone first, then queue the whole log (latest wins, base_version kept).
@@ -377,7 +476,19 @@ async function attentionBox() {
 
 async function homeScreen() {
   const logs = await allLogs();
-  const byDuty = new Map(logs.filter((l) => l.duty).map((l) => [String(l.duty), l]));
+  // A log the server refused as a duplicate is no longer the duty's log on this phone: it
+  // waits in the queue (continue the existing one, upload it as a second one, or discard it).
+  const refused = new Set((await app.store.all("outbox"))
+    .filter((i) => i.state === "rejected" && i.existing).map((i) => i.uuid));
+  const byDuty = new Map();
+  for (const l of logs) {
+    if (!l.duty || refused.has(l.uuid)) continue;
+    const key = String(l.duty);
+    const onServer = (d) => d && list(d.logs).some((x) => x.uuid === l.uuid);
+    if (!byDuty.has(key) || (onServer(dutyById(l.duty)) && !onServer(dutyById(byDuty.get(key).duty)))) {
+      byDuty.set(key, l);
+    }
+  }
   const parts = [];
   const attention = await attentionBox();
   if (attention) parts.push(attention);
@@ -400,9 +511,13 @@ async function homeScreen() {
       const me = app.today && app.today.member ? String(idOf(app.today.member)) : null;
       const mates = dutyMembers(duty).filter((m) => String(m.id) !== me)
         .map((m) => m.name || memberName(m.id)).join("、");
+      // Never "start" a duty the server already has a log for: continue or view that one.
+      const existing = log ? null : serverLogOf(duty);
       const action = log
         ? h("a.btn.big", { href: `#/log/${log.uuid}` }, log.submit ? t("open_log") : t("continue_log"))
-        : h("a.btn.big.primary", { href: `#/start/${duty.id}`, dataset: { duty: String(duty.id) } }, t("start_duty"));
+        : existing
+          ? serverLogActions(duty, existing)
+          : h("a.btn.big.primary", { href: `#/start/${duty.id}`, dataset: { duty: String(duty.id) } }, t("start_duty"));
       parts.push(h("article.card.duty", { dataset: { duty: String(duty.id) } },
         h("div.when", {}, dutyLabel(duty)),
         h("div.what", {}, [
@@ -412,10 +527,10 @@ async function homeScreen() {
         ].filter(Boolean).join(" · ")),
         mates ? h("div.mates", {}, `${t("teammates")}: ${mates}`) : null,
         log && log.submit ? chip(t("handed_in"), "ok") : null,
-        // A log for this duty that the server has from another phone or the office.
-        !log && list(app.today.open_logs).some((o) => String(o.duty) === String(duty.id))
-          ? chip(t("started_elsewhere"), "warn") : null,
-        action));
+        // A log for this duty that the server has from another phone, a teammate or the office.
+        existing ? h("p.existing-log", {}, chip(existing.status === "open" ? t("started_elsewhere") : t("handed_in"),
+          existing.status === "open" ? "warn" : "ok"), " ", existing.author ? serverLogLine(existing) : "") : null,
+        h("div.actions", {}, action)));
     }
   }
   parts.push(h("div.actions",  {},
@@ -446,9 +561,23 @@ function unplannedScreen() {
   ];
 }
 
-function startScreen(dutyId, teamId) {
+function startScreen(dutyId, teamId, params = new URLSearchParams()) {
   const duty = dutyId ? dutyById(dutyId) : null;
   if (dutyId && !duty) return [h("p.empty", {}, t("duty_unknown")), h("a.btn", { href: "#/" }, t("back"))];
+  // A second log for the duty only on purpose (the card's "second log" after its warning).
+  const second = Boolean(duty) && params.get("second") === "1";
+  const existing = duty && !second ? serverLogOf(duty) : null;
+  if (existing) {
+    return [
+      h("h1", {}, t("start_duty")),
+      h("p.lead", {}, dutyLabel(duty)),
+      h("p.flash", { role: "alert", id: "duty-has-log" }, serverLogLine(existing)),
+      h("div.actions", {}, serverLogActions(duty, existing)),
+      h("a.btn", { href: "#/" }, t("back")),
+    ];
+  }
+  const endsAt = duty ? new Date(dutyEnd(duty)).getTime() : NaN;
+  const late = Number.isFinite(endsAt) && Date.now() > endsAt + LATE_START_MS;
   const team = duty ? dutyTeamId(duty) : teamId;
   let fix = null;
   const position = h("div", {}, positionLine(null, true));
@@ -463,6 +592,8 @@ function startScreen(dutyId, teamId) {
   locateNow();
   const start = h("button.btn.big.primary", { type: "button", id: "start-now" }, t("start_now"));
   start.addEventListener("click", async () => {
+    // Long after the duty's window: a log filled in afterwards, only when the member says so.
+    if (duty && Date.now() > endsAt + LATE_START_MS && !window.confirm(t("late_start_confirm"))) return;
     start.disabled = true;
     const rostered = duty ? dutyMembers(duty) : [];
     const me = app.today && app.today.member ? idOf(app.today.member) : null;
@@ -488,6 +619,7 @@ function startScreen(dutyId, teamId) {
       submit: false,
       version: null,
       check_ins: [],
+      ...(second ? { second_log: true } : {}),
     };
     await saveLog(log);
     await queueCheckIn(log, "start", fix, input.value.trim());
@@ -496,6 +628,8 @@ function startScreen(dutyId, teamId) {
   return [
     h("h1", {}, t("start_duty")),
     duty ? h("p.lead", {}, dutyLabel(duty)) : h("p.lead", {}, `${t("unplanned_patrol")} · ${nameOf(teamById(teamId))}`),
+    second ? h("p.flash.warn", { id: "second-log-note" }, t("second_log_note")) : null,
+    late ? h("p.flash.warn", { id: "late-start" }, t("late_start_warning", { time: fmtDateTime(dutyEnd(duty)) })) : null,
     h("section.panel", {}, h("h2", {}, t("position")), position,
       h("button.btn", { type: "button", onclick: locateNow }, t("locate_again"))),
     h("section.panel", {}, h("h2", {}, t("checkpoint")), box),
@@ -936,11 +1070,34 @@ async function queueScreen() {
       render();
     });
     const edit = item.kind === "patrol_log" ? h("a.btn.big", { href: `#/log/${item.uuid}` }, t("edit")) : null;
+    // A new log refused because its duty already has one: continue that one, or upload this
+    // one as a second log on purpose. It stays here (nothing lost) until discarded or sent.
+    let duplicate = null;
+    if (item.kind === "patrol_log" && item.existing) {
+      const goOn = h("button.btn.big.primary", { type: "button", dataset: { action: "continue-existing" } },
+        t("continue_existing_refused"));
+      goOn.addEventListener("click", () => continueServerLog(item.existing));
+      const asSecond = h("button.btn", { type: "button", dataset: { action: "send-as-second" } }, t("send_as_second"));
+      asSecond.addEventListener("click", async () => {
+        if (!window.confirm(t("second_log_confirm"))) return;
+        const log = await getLog(item.uuid);
+        if (log) {
+          log.second_log = true;
+          await app.store.put("logs", log);
+        }
+        const data = { ...item.data, second_log: true };
+        await app.store.put("outbox", { ...item, data, state: "queued", errors: [], existing: null });
+        await refreshStatus();
+        app.sync.run({ manual: true });
+        render();
+      });
+      duplicate = [goOn, asSecond];
+    }
     parts.push(h("article.card.rejected", { dataset: { uuid: item.uuid } },
       h("h2", {}, `${kindLabel(item)} · ${t("state_rejected")}`),
       h("ul.errors", {}, list(item.errors).map((e) => h("li", {}, e.label ? `${e.label}：${e.message}` : e.message)),
         item.message ? h("li", {}, item.message) : null),
-      h("div.actions", {}, edit, discard)));
+      h("div.actions", {}, duplicate, edit, discard)));
   }
   for (const photo of photos.filter((p) => p.state === "rejected" || p.state === "conflict")) {
     const discard = h("button.btn", { type: "button" }, t("discard"));
@@ -978,7 +1135,8 @@ async function render() {
   const bits = path.split("/").filter(Boolean);
   let parts;
   if (bits[0] === "start" && bits[1] === "team") parts = startScreen(null, bits[2]);
-  else if (bits[0] === "start") parts = startScreen(bits[1], null);
+  else if (bits[0] === "start") parts = startScreen(bits[1], null, params);
+  else if (bits[0] === "view") parts = viewScreen(bits[1], bits[2]);
   else if (bits[0] === "unplanned") parts = unplannedScreen();
   else if (bits[0] === "log") parts = await logScreen(bits[1]);
   else if (bits[0] === "hazard") parts = await hazardScreen(params);

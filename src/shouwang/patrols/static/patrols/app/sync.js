@@ -177,7 +177,11 @@ export class SyncEngine {
         s.outbox.put({ ...item, state: "conflict", server: result.server || null, server_version: version });
       } else if (result.status === "rejected") {
         if (edited) return; // the member already changed it: send the new version
-        s.outbox.put({ ...item, state: "rejected", errors: result.errors || [], message: result.message || "" });
+        // `existing`: the duty's log on the server that this new one would duplicate.
+        s.outbox.put({
+          ...item, state: "rejected", errors: result.errors || [], message: result.message || "",
+          existing: result.existing || null,
+        });
       } else if (result.status === "retry") {
         s.outbox.put({ ...item, message: result.message || "" });
       }
