@@ -864,3 +864,17 @@ def test_a_uuid_clash_while_in_flight_is_compared_again(
     assert statuses(body) == ["saved"]
     assert len(calls) == 2
     assert PatrolLog.objects.filter(uuid=log["uuid"]).count() == 1
+
+
+def test_today_keeps_yesterdays_duty_running_past_midnight(world: Any, member_client: Any) -> None:
+    """After midnight the night patrol that started yesterday is still on the phone; a duty of
+    yesterday that ended long ago is not."""
+    from shouwang.rostering.models import Duty
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    running = make_duty(world)  # started an hour ago, ends in an hour
+    ended = make_duty(world, start=timezone.now() - dt.timedelta(hours=12), hours=2)
+    Duty.objects.filter(pk__in=[running.pk, ended.pk]).update(date=yesterday)
+    ids = [d["id"] for d in member_client.get(TODAY_URL).json()["duties"]]
+    assert running.pk in ids
+    assert ended.pk not in ids

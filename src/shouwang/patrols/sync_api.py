@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
@@ -32,6 +33,9 @@ router = Router(tags=["field sync"])
 #: Largest sync request read (a batch of 200 items with long tracks stays well below it).
 MAX_SYNC_BYTES = 32 * 1024 * 1024
 DAYS_AHEAD = 7
+#: Yesterday's duties stay on the phone while they run past midnight (the night patrol) and
+#: for this long after they end, so a log can still be finished and handed in.
+RECENT_HOURS = 6
 
 
 def _refused(request: HttpRequest, message: str, status: int = 422) -> Any:
@@ -80,13 +84,11 @@ def today(request: HttpRequest) -> Any:
         )
     first = timezone.localdate()
     last = first + dt.timedelta(days=DAYS_AHEAD - 1)
+    recent = timezone.now() - dt.timedelta(hours=RECENT_HOURS)
+    days = Q(date__range=(first, last)) | Q(date=first - dt.timedelta(days=1), end__gte=recent)
     duties = (
         Duty.objects.visible_to(user)
-        .filter(
-            assignments__member=member,
-            date__range=(first, last),
-            roster__status__in=services.LOGGABLE_ROSTERS,
-        )
+        .filter(days, assignments__member=member, roster__status__in=services.LOGGABLE_ROSTERS)
         .select_related("roster__team", "post__key_place", "post__route")
         .prefetch_related("assignments__member")
         .distinct()
