@@ -225,6 +225,17 @@ def _number(value: Any, name: str, errors: _Errors, minimum: float = 0.0) -> flo
     return float(value)
 
 
+def _flag(data: Mapping[str, Any], name: str, errors: _Errors) -> bool:
+    """A true/false field (absent or null: false)."""
+    value = data.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        errors.add(name, _("Give true or false."))
+        return False
+    return value
+
+
 def _row_error(errors: _Errors, name: str, row: int, message: Any) -> None:
     errors.add(name, _("Row %(row)d: %(message)s") % {"row": row, "message": message})
 
@@ -402,19 +413,9 @@ def _parse_log(actor: Any, data: Mapping[str, Any]) -> _LogInput:
     client_updated_at = _datetime(
         data.get("client_updated_at"), "client_updated_at", errors, required=False
     )
-    submit = data.get("submit", False)
-    if submit is None:
-        submit = False
-    if not isinstance(submit, bool):
-        errors.add("submit", _("Give true or false."))
-        submit = False
+    submit = _flag(data, "submit", errors)
     # A deliberate second log for a duty that already has one (never stored, only a consent).
-    second_log = data.get("second_log", False)
-    if second_log is None:
-        second_log = False
-    if not isinstance(second_log, bool):
-        errors.add("second_log", _("Give true or false."))
-        second_log = False
+    second_log = _flag(data, "second_log", errors)
 
     findings: list[dict[str, str]] = []
     raw_findings = data.get("findings") or []
