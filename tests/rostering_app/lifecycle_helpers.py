@@ -46,6 +46,16 @@ def team_a_member(world: Any, n: int, name: str, roles: list[int] | None = None)
     )
 
 
+def members_with_logins(world: Any, prefix: str, names: list[str]) -> list[tuple[Any, Any]]:
+    """Members 1, 2, … of team A named `names`, each with their own login `<prefix>_<n>`:
+    [(member, user)]."""
+    pairs = []
+    for n, name in enumerate(names, start=1):
+        member = team_a_member(world, n, name)
+        pairs.append((member, link_user(world, member, f"{prefix}_{n}")))
+    return pairs
+
+
 def duty(roster: Roster, rule: Any, day: dt.date, start: str = "08:00", hours: int = 2) -> Duty:
     """A duty of `rule` on `day` (test setup; planning normally creates these)."""
     hour, minute = (int(x) for x in start.split(":"))

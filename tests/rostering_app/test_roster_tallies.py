@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lifecycle_helpers import duty, link_user, published_roster, put, team_a_member
+from lifecycle_helpers import (
+    duty,
+    members_with_logins,
+    published_roster,
+    put,
+)
 from rostering_helpers import post, rule, small_team
 
 from shouwang.forces.models import Member
@@ -57,12 +62,8 @@ def test_planning_assigning_and_replanning(world: Any) -> None:
 
 def test_swap_moves_the_count(world: Any) -> None:
     roster = published_roster(world)
-    alice = team_a_member(world, 1, "统计甲")
-    bob = team_a_member(world, 2, "统计乙")
-    users = {
-        "alice": link_user(world, alice, "tally_alice"),
-        "bob": link_user(world, bob, "tally_bob"),
-    }
+    (alice, a_user), (bob, b_user) = members_with_logins(world, "tally", ["统计甲", "统计乙"])
+    users = {"alice": a_user, "bob": b_user}
     d1 = duty(roster, world.a.dutyrule, roster.month + dt.timedelta(days=2))
     d2 = duty(roster, world.a.dutyrule, roster.month + dt.timedelta(days=4))
     put(d1, alice)

@@ -7,7 +7,15 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from lifecycle_helpers import FUTURE, duty, link_user, published_roster, put, team_a_member
+from lifecycle_helpers import (
+    FUTURE,
+    duty,
+    link_user,
+    members_with_logins,
+    published_roster,
+    put,
+    team_a_member,
+)
 
 from shouwang.core import cases
 from shouwang.rostering import services
@@ -19,12 +27,8 @@ def _swaps(user: Any) -> list[Any]:
 
 def test_swap_tasks_follow_the_request(world: Any) -> None:
     roster = published_roster(world)
-    alice = team_a_member(world, 1, "待办甲")
-    bob = team_a_member(world, 2, "待办乙")
-    users = {
-        "alice": link_user(world, alice, "inbox_alice"),
-        "bob": link_user(world, bob, "inbox_bob"),
-    }
+    (alice, a_user), (bob, b_user) = members_with_logins(world, "inbox", ["待办甲", "待办乙"])
+    users = {"alice": a_user, "bob": b_user}
     day = FUTURE + dt.timedelta(days=2)
     d1 = duty(roster, world.a.dutyrule, day)
     put(d1, alice)

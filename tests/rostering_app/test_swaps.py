@@ -14,7 +14,15 @@ import pytest
 from conftest import send
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from lifecycle_helpers import FUTURE, duty, link_user, published_roster, put, team_a_member
+from lifecycle_helpers import (
+    FUTURE,
+    duty,
+    link_user,
+    members_with_logins,
+    published_roster,
+    put,
+    team_a_member,
+)
 from rostering_helpers import role_pk
 
 from shouwang.core.models import AuditEvent
@@ -32,14 +40,10 @@ def crew(world: Any) -> dict[str, Any]:
     """Team A's published roster of a future month and three members with logins."""
     roster = published_roster(world)
     rule = world.a.dutyrule
-    alice = team_a_member(world, 1, "换班甲")
-    bob = team_a_member(world, 2, "换班乙")
-    carol = team_a_member(world, 3, "换班丙")
-    users = {
-        "alice": link_user(world, alice, "swap_alice"),
-        "bob": link_user(world, bob, "swap_bob"),
-        "carol": link_user(world, carol, "swap_carol"),
-    }
+    (alice, a_user), (bob, b_user), (carol, c_user) = members_with_logins(
+        world, "swap", ["换班甲", "换班乙", "换班丙"]
+    )
+    users = {"alice": a_user, "bob": b_user, "carol": c_user}
     d1, d2 = duty(roster, rule, D1), duty(roster, rule, D2)
     put(d1, alice)
     put(d2, bob)

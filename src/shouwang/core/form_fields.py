@@ -104,11 +104,3 @@ class CodeCountsField(forms.Field):
             except ValueError:
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         return counts
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except ValueError:
-                return {}
-        return value
