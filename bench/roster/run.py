@@ -217,6 +217,7 @@ def summarize(rows: list[Row], *, with_baseline: bool) -> None:
         hit = gm is not None and gm <= 1.10
         print(f"- geometric-mean ratio over 4-12 at most 1.10: {'met' if hit else 'NOT met'}")
     if late and with_baseline:
+        # A tie counts as better only at the listed lower bound, where nothing is better.
         worse = [
             r[0]
             for r in late
@@ -225,6 +226,7 @@ def summarize(rows: list[Row], *, with_baseline: bool) -> None:
                 r[3] is not None
                 and r[3].feasible
                 and (r[2].objective or 0) >= (r[3].objective or 0)
+                and (r[2].objective or 0) > r[1].lower_bound
             )
         ]
         verdict = "met" if not worse else f"NOT met (not better on {', '.join(map(str, worse))})"

@@ -81,3 +81,75 @@ def test_small_month_keeps_its_own_workers(monkeypatch: pytest.MonkeyPatch) -> N
     # Both paths reach the same proven optimum.
     large = cpsat.solve(p, time_limit_s=30, deterministic_time=5, seed=3)
     assert large.status == "optimal" and large.objective == small.objective
+
+
+def short_month() -> Problem:
+    """Three members with three duties each for ten needs: one need stays uncovered."""
+    members = tuple(Member(f"m{i}", max_duties=3) for i in range(3))
+    return Problem(
+        horizon_days=5,
+        duty_kinds=(DAY,),
+        members=members,
+        demands=tuple(Demand(d, "day", 2) for d in range(5)),
+    )
+
+
+def new_search(p: Problem, **kwargs: Any) -> cpsat._Search:
+    built = cpsat.build_model(p)
+    options: dict[str, Any] = {
+        "start": cpsat.time.perf_counter(),
+        "time_limit_s": 30,
+        "deterministic_time": 5,
+        "seed": 0,
+        "workers": 2,
+        "progress": None,
+        "log_search": False,
+        "parameters": None,
+    }
+    options.update(kwargs)
+    return cpsat._Search(p, built, **options)
+
+
+def test_needs_first_covers_what_can_be_covered() -> None:
+    p = short_month()
+    search = new_search(p)
+    # A valid but poor first roster: only m0 works (three needs covered of ten).
+    search.adopt({key: int(key[0] == 0 and key[1] < 3) for key in search.built.x})
+    assert search.best_objective == 7 * p.weights.cover_under
+    search.needs_first(wall=10, dtime=2)
+    assert search.best is not None
+    roster = {
+        mem.id: [
+            p.duty_kinds[0].id if search.best.get((mi, d, 0)) else None
+            for d in range(p.horizon_days)
+        ]
+        for mi, mem in enumerate(p.members)
+    }
+    assert evaluate.hard_violations(p, roster) == []
+    # Nine duties are all three members can do: one need uncovered, no more.
+    assert evaluate.penalties(p, roster)["cover_under"] == p.weights.cover_under
+    assert search.best_objective == p.weights.cover_under
+    # Its bound is that of the restricted model, never kept as the month's bound.
+    assert search.bound == -cpsat.math.inf
+
+
+def test_needs_first_does_nothing_when_every_need_is_covered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    p = small_month()
+    search = new_search(p)
+    search.adopt({key: 0 for key in search.built.x} | dict.fromkeys(_covering(search), 1))
+    before = (search.best_objective, search.best)
+    seen = subsolvers_used(monkeypatch)
+    search.needs_first(wall=10, dtime=2)
+    assert seen == []
+    assert (search.best_objective, search.best) == before
+
+
+def _covering(search: cpsat._Search) -> list[tuple[int, int, int]]:
+    """Duty keys of a roster that covers the small month, from the solver itself."""
+    solution = cpsat.solve(search.p, time_limit_s=30, deterministic_time=5, seed=1)
+    assert solution.status == "optimal" and not solution.penalties.get("cover_under")
+    ids = {mem.id: mi for mi, mem in enumerate(search.p.members)}
+    kinds = {k.id: ki for ki, k in enumerate(search.p.duty_kinds)}
+    return [(ids[a.member], a.day, kinds[a.kind]) for a in solution.assignments]

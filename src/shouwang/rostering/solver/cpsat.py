@@ -20,7 +20,9 @@ Modelling choices (measured on the public benchmark, see ``docs/benchmarks.md``)
 
 Search: LP-heavy CP-SAT workers (``max_lp``: the linear relaxation of demand and run rules is
 tight) on the whole model first, which proves small months optimal; then a large-
-neighbourhood search over roster-shaped pieces (see :class:`_Search`).  A large month (a
+neighbourhood search over roster-shaped pieces (see :class:`_Search`), and, when a month
+cannot be fully covered and the search stalls, a step that covers more needs first and then
+re-optimises around that roster (:meth:`_Search.needs_first`).  A large month (a
 120-member township) is one CP-SAT run instead, with a reduced-cost-guided dive beside
 ``max_lp`` (see LARGE_SUBSOLVERS).  A fixed seed and worker count; with
 ``deterministic_time`` every CP-SAT run is interleaved and limited by CP-SAT's deterministic
@@ -548,6 +550,10 @@ PIECE_SHARE = 1 / 40
 PIECE_START_SIZE = 600
 PIECE_GROW = 1.1
 PIECE_SHRINK = 0.7
+#: Soft rules that say a need is not covered (see _Search.needs_first), and how many times
+#: a month's search tries to cover more of them.
+NEED_RULES = (m.COVER_UNDER, m.ROLE_MISSING)
+NEEDS_TRIES = 2
 #: CP-SAT full-problem workers for the whole model and for neighbourhoods.
 FULL_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
 PIECE_SUBSOLVERS: tuple[str, ...] = ("max_lp",)
@@ -575,8 +581,10 @@ class _Search:
     piece of the roster (some members' whole month, a few days for everyone, a block of
     members × days, or the members and days around a shortfall), fixes the rest to the best
     roster, and lets CP-SAT re-optimise that piece; piece sizes adapt to how quickly pieces are
-    solved.  Every step is driven by the seed; with a deterministic budget the whole search
-    is reproducible.
+    solved.  Rounds of pieces and of the whole model alternate by success (:meth:`run`); when
+    neither gains as much as one more covered need is worth, :meth:`needs_first` looks for a
+    roster that covers more.  Every step is driven by the seed; with a deterministic budget
+    the whole search is reproducible.
     """
 
     def __init__(
@@ -616,6 +624,8 @@ class _Search:
         self.solutions = 0
         self.time_to_best: float | None = None
         self.full_subsolvers: tuple[str, ...] = FULL_SUBSOLVERS
+        #: Whether the last whole-model round ended after finding no better roster for a while.
+        self.stalled = False
         keys = sorted(built.x)
         self.keys = keys
         self.by_member: dict[int, list[Key]] = {}
@@ -736,8 +746,20 @@ class _Search:
             self.report(objective)
         return improved
 
-    def whole(self, *, wall: float, dtime: float | None, first: bool) -> None:
-        """CP-SAT on the whole model (the first time until a roster exists, at least)."""
+    def whole(
+        self,
+        *,
+        wall: float,
+        dtime: float | None,
+        first: bool,
+        restricted: cp_model.CpModel | None = None,
+    ) -> None:
+        """CP-SAT on the whole model (the first time until a roster exists, at least).
+
+        ``restricted`` is a copy of the model with an extra constraint (see
+        :meth:`needs_first`): its rosters are rosters of the model, but its bound is not a
+        bound of the model, so it is not kept; like the first round it goes on while it gains.
+        """
         solver = cp_model.CpSolver()
         self.configure(solver, wall=self.wall_left(), dtime=dtime, seed=self.seed + self.rounds)
         on_solution = self.report if first and self.best is None else self.report_if_better
@@ -745,19 +767,22 @@ class _Search:
         switch_at = self.elapsed() + wall
         last_gain = [self.elapsed()]
         latest = switch_at
-        if first:
+        extend = first or restricted is not None
+        if extend:
             latest = max(switch_at, self.elapsed() + FIRST_ROUND_MAX_SHARE * self.time_limit_s)
         stall = max(0.5, STALL_SHARE * self.time_limit_s)
 
+        last_roster = [self.elapsed()]
+
         def gained(objective: float) -> None:
-            last_gain[0] = self.elapsed()
+            last_gain[0] = last_roster[0] = self.elapsed()
             on_solution(objective)
 
         def bound_gained(bound: float) -> None:
             last_gain[0] = self.elapsed()
 
         watcher = _Watcher(gained)
-        if first and dtime is None:
+        if first and restricted is None and dtime is None:
             solver.best_bound_callback = bound_gained
 
         def watchdog() -> None:
@@ -768,6 +793,7 @@ class _Search:
                     continue
                 now = self.elapsed()
                 if now >= latest or (now >= switch_at and now - last_gain[0] >= stall):
+                    self.stalled = now - last_roster[0] >= stall
                     solver.stop_search()
                     return
 
@@ -780,13 +806,17 @@ class _Search:
             # the adopted greedy roster slows the proof of small months); later rounds start
             # from the best roster.
             model = self.built.model if first else self.hinted_model()
-            code = solver.solve(model, watcher)
+            code = solver.solve(restricted or model, watcher)
         finally:
             stop.set()
             if thread is not None:
                 thread.join()
         self.dtime_used += solver.deterministic_time
         status = _STATUS.get(code, "unknown")
+        if restricted is not None:
+            if status in ("optimal", "feasible"):
+                self.accept(solver, report=False)
+            return
         if status in ("optimal", "feasible"):
             self.accept(solver, report=False)  # progress was reported by the watcher
             self.bound = max(self.bound, solver.best_objective_bound)
@@ -798,6 +828,55 @@ class _Search:
         elif first and dtime is not None and (self.dtime_left() or 0) > 0 and self.wall_left() > 0:
             # Deterministic budget spent without a roster: keep looking.
             self.whole(wall=wall, dtime=self.dtime_left(), first=True)
+
+    def needs_first(self, *, wall: float, dtime: float | None) -> bool:
+        """Cover more needs first, then re-optimise the rest with that many needs covered.
+
+        A need left uncovered (or a role missing) weighs far more than every other penalty,
+        and a month that cannot be fully covered has a plateau where covering one more need
+        takes a new pattern for many members at once: neither the pieces nor the whole model
+        leave it (measured on Curtois instance 5: stuck at 12 uncovered needs, 1240, while
+        the best-known roster has 11, 1143).  CP-SAT on the needs alone often finds the lower
+        count within seconds; the whole model restricted to at most that count, started from
+        that roster, then brings the other penalties down.  The restriction only narrows the
+        search: its rosters are kept when better, its bound never.
+
+        Returns False once trying again is pointless: every need is covered, or no roster
+        covers more than the best one.
+        """
+        assert self.best_values
+        terms = [(c, v) for rule in NEED_RULES for c, v in self.built.terms.get(rule, [])]
+        current = sum(c * self.best_values[v.index] for c, v in terms)
+        if current <= 0:
+            return False
+        uncovered = sum(c * v for c, v in terms)
+        model = self.built.model.clone()
+        model.clear_hints()
+        model.clear_objective()
+        model.minimize(uncovered)
+        model.add(uncovered <= current - 1)
+        solver = cp_model.CpSolver()
+        self.configure(
+            solver, wall=min(wall, self.wall_left()), dtime=dtime, seed=self.seed + self.rounds
+        )
+        # Any roster of this model covers more: the first one found is enough.
+        solver.parameters.stop_after_first_solution = True
+        code = solver.solve(model)
+        self.dtime_used += solver.deterministic_time
+        status = _STATUS.get(code)
+        _log.debug("needs %s: %s t=%.1f", current, status, self.elapsed())
+        if status not in ("optimal", "feasible"):
+            return status != "infeasible"
+        covered = self.built.model.clone()
+        covered.add(uncovered <= round(solver.objective_value))
+        covered.clear_hints()
+        covered.proto.solution_hint.vars.extend(range(len(solver.response_proto.solution)))
+        covered.proto.solution_hint.values.extend(solver.response_proto.solution)
+        round_dtime = None if dtime is None else ROUND_SHARE * (self.dtime_total or 0.0)
+        self.whole(
+            wall=ROUND_SHARE * self.time_limit_s, dtime=round_dtime, first=False, restricted=covered
+        )
+        return True
 
     def report_if_better(self, objective: float) -> None:
         if self.best_objective is None or objective < self.best_objective - 0.5:
@@ -925,8 +1004,9 @@ class _Search:
         see FIRST_ROUND_MAX_SHARE).  After one round of each kind, the kind that gained more
         per unit of time in its last round goes next, and every fourth round tries the other
         kind, so that a medium month keeps the whole-model search that suits it and a large
-        one the neighbourhoods.  Once neither kind gains, the rest of the budget is one
-        whole-model run.
+        one the neighbourhoods.  When neither would gain as much in the time left as one more
+        covered need is worth, covering more needs is tried (:meth:`needs_first`, up to
+        NEEDS_TRIES times).  Once nothing gains, the rest of the budget is one whole-model run.
         """
         share = ROUND_SHARE if neighbourhoods else 1.0
         round_wall = self.time_limit_s * share
@@ -934,34 +1014,55 @@ class _Search:
         self.whole(wall=round_wall, dtime=round_dtime, first=True)
         if self.status != "feasible" or not neighbourhoods:
             return
+        need_weights = [c for rule in NEED_RULES for c, _ in self.built.terms.get(rule, [])]
+        need_weight = min(need_weights, default=0)
+        needs_tries = NEEDS_TRIES if need_weight > 0 else 0
         gains: dict[str, float] = {}
         rounds = 0
         while not self.proven() and self.wall_left() > 0.05:
             if round_dtime is not None and (self.dtime_left() or 0.0) <= 1e-3:
                 break
-            if rounds < 2:
-                mode = ("pieces", "whole")[rounds]
+            if rounds == 0 and needs_tries and self.stalled:
+                # The first round stopped gaining well before its time was up.
+                mode = "needs"
+            elif rounds < 2 or (rounds == 2 and "whole" not in gains):
+                mode = "pieces" if "pieces" not in gains else "whole"
             else:
                 ranked = sorted(gains, key=lambda k: (-gains[k], k != "pieces"))
                 mode = ranked[1] if rounds % 4 == 3 else ranked[0]
+                left = self.dtime_left() if round_dtime is not None else self.wall_left()
+                if needs_tries and max(gains.values()) * (left or 0.0) < need_weight:
+                    mode = "needs"
+                elif not any(gains.values()):
+                    mode = "last"
             before, started = self.best_objective or 0, self.clock()
             self.rounds += 1
-            if rounds >= 2 and not any(gains.values()):
-                # Neither kind gains any more: one whole-model run with the rest of the
-                # budget, which keeps its bound work instead of restarting every round (this
-                # is what proves a small month optimal).
+            if mode == "needs":
+                # Nothing else gains much: up to half the time left to find the roster that
+                # covers more (a first one takes a few seconds to tens of seconds), the
+                # rest for re-optimising around it.
+                needs_tries -= 1
+                needs_wall = max(round_wall, self.wall_left() / 2)
+                needs_dtime = None
+                if round_dtime is not None:
+                    needs_dtime = max(round_dtime, (self.dtime_left() or 0.0) / 2)
+                if not self.needs_first(wall=needs_wall, dtime=needs_dtime):
+                    needs_tries = 0
+            elif mode == "last":
+                # Nothing gains any more: one whole-model run with the rest of the budget,
+                # which keeps its bound work instead of restarting every round (this is what
+                # proves a small month optimal).
                 self.whole(wall=self.wall_left(), dtime=self.dtime_left(), first=False)
-                mode = "whole"
             elif mode == "pieces":
                 self.pieces(wall=round_wall, dtime=round_dtime)
             else:
                 self.whole(wall=round_wall, dtime=round_dtime, first=False)
             spent = max(self.clock() - started, 1e-6)
-            gains[mode] = (before - (self.best_objective or 0)) / spent
+            gain = (before - (self.best_objective or 0)) / spent
+            if mode in ("pieces", "whole"):
+                gains[mode] = gain
             rounds += 1
-            _log.debug(
-                "round %d %s gain/s=%.1f best=%s", rounds, mode, gains[mode], self.best_objective
-            )
+            _log.debug("round %d %s gain/s=%.1f best=%s", rounds, mode, gain, self.best_objective)
         if self.proven():
             self.status = "optimal"
 
