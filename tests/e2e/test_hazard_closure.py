@@ -136,8 +136,10 @@ def test_phone_report_to_closure(demo: str, live_server: Any, new_context: Any) 
     open_task(office, base, hazard.pk, "assign")
     assert shown_status(office) == status_label(HazardStatus.REPORTED)
     form = office.locator("form[action$='/assign/']")
-    if form.locator("select[name=responsible_unit] option").count() > 1:
-        form.locator("select[name=responsible_unit]").select_option(index=1)
+    # The responsible person must belong to the responsible unit (their employer); choosing
+    # the unit narrows the person list to its people.
+    assert member.employer_id is not None
+    form.locator("select[name=responsible_unit]").select_option(str(member.employer_id))
     form.locator("select[name=responsible_person]").select_option(str(member.pk))
     form.locator("button[value=assign]").click()
     office.wait_for_selector(".messages .success")

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -201,8 +201,60 @@ def may_rectify(user: Any, hazard: Hazard) -> bool:
     return is_responsible(user, hazard) or holds_role(user, hazard, OFFICE_ROLE, LEADER_ROLE)
 
 
+class VerifyRefusal(NamedTuple):
+    """Why a user may not verify a hazard: `reason` is one line for the page; `forbidden`
+    means the user holds no verifying role (the step answers 403, not a field error)."""
+
+    reason: str
+    forbidden: bool
+
+
+def is_rectifier(user: Any, hazard: Hazard) -> bool:
+    """Whether the user reported the hazard's rectification."""
+    pk = getattr(user, "pk", None)
+    return pk is not None and hazard.rectified_by_id == pk
+
+
+def verification_refusal(user: Any, hazard: Hazard) -> VerifyRefusal | None:
+    """Why the user may not verify the hazard, or None when they may (status aside).
+
+    The one verification rule, asked by `verify_hazard`, `allowed_actions` and the detail
+    page: the office or a team leader of the team concerned verifies, never the person who
+    reported the rectification (four eyes).
+    """
+    if is_rectifier(user, hazard):
+        return VerifyRefusal(
+            _(
+                "The person who rectified this hazard cannot verify it; "
+                "another person in charge must verify it."
+            ),
+            forbidden=False,
+        )
+    if not holds_role(user, hazard, OFFICE_ROLE, LEADER_ROLE):
+        return VerifyRefusal(
+            _("Only the township office or the team leader concerned can verify this hazard."),
+            forbidden=True,
+        )
+    return None
+
+
 def may_verify(user: Any, hazard: Hazard) -> bool:
-    return holds_role(user, hazard, OFFICE_ROLE, LEADER_ROLE) and hazard.rectified_by_id != user.pk
+    return verification_refusal(user, hazard) is None
+
+
+def person_in_unit(person: Member, unit: Organisation) -> bool:
+    """Whether the person belongs to the unit. The only link between a member and an
+    organisation is the member's employer (`Member.employer`): a member with no employer
+    belongs to no unit."""
+    return person.employer_id is not None and person.employer_id == unit.pk
+
+
+def persons_unit_error(person: Member, unit: Organisation) -> str:
+    """The refusal of a responsible person who does not belong to the responsible unit."""
+    return _(
+        "%(person)s does not belong to the responsible unit “%(unit)s”: choose a person "
+        "whose employer organisation is that unit."
+    ) % {"person": person, "unit": unit}
 
 
 def allowed_actions(user: Any, hazard: Hazard) -> set[str]:
@@ -367,6 +419,8 @@ def assign_hazard(
             and not Member.objects.visible_to(actor).filter(pk=responsible_person.pk).exists()
         ):
             raise _refuse("responsible_person", _("Choose a member of your jurisdiction."))
+        if responsible_person is not None and not person_in_unit(responsible_person, unit):
+            raise _refuse("responsible_person", persons_unit_error(responsible_person, unit))
         h.responsible_unit = unit
         h.responsible_person = responsible_person
         h.deadline = deadline or deadline_for(h)
@@ -437,14 +491,18 @@ def verify_hazard(hazard: Hazard, *, actor: Any, passed: bool, reason: str = "")
     """Verification by someone other than the rectifier: pass → closed (销号); fail → back to
     rectifying with a reason."""
     reason = _text(reason)
-    if getattr(actor, "pk", None) is not None and hazard.rectified_by_id == actor.pk:
-        raise _refuse("verified_by", _("The person who rectified a hazard cannot verify it."))
     if not passed and not reason:
         raise _refuse("reason", _("Say why the rectification is not accepted."))
 
+    def permitted(user: Any, h: Hazard) -> bool:
+        # Checked on the locked row: the rectifier is told why, anyone else without a
+        # verifying role gets PermissionDenied.
+        refusal = verification_refusal(user, h)
+        if refusal is not None and not refusal.forbidden:
+            raise _refuse("verified_by", refusal.reason)
+        return refusal is None
+
     def change(h: Hazard) -> None:
-        if h.rectified_by_id == actor.pk:
-            raise _refuse("verified_by", _("The person who rectified a hazard cannot verify it."))
         h.verified_at = timezone.now()
         h.verified_by = actor
         if passed:
@@ -454,7 +512,7 @@ def verify_hazard(hazard: Hazard, *, actor: Any, passed: bool, reason: str = "")
         hazard,
         "verified" if passed else "verification_failed",
         actor=actor,
-        permitted=lambda user, h: holds_role(user, h, OFFICE_ROLE, LEADER_ROLE),
+        permitted=permitted,
         change=change,
         reason=reason,
         tell=lambda h: [h.found_by, h.rectified_by, _person_user(h)],

@@ -8,7 +8,7 @@ from django import template
 
 from shouwang.forces.models import Member, Organisation
 from shouwang.hazards import workflow
-from shouwang.hazards.models import ExtensionStatus, Hazard
+from shouwang.hazards.models import ExtensionStatus, Hazard, HazardStatus
 
 register = template.Library()
 
@@ -25,8 +25,14 @@ def hazard_workflow(hazard: Hazard, user: Any) -> dict[str, Any]:
         "units": list(Organisation.objects.visible_to(user))
         if {"assign", "reopen"} & actions
         else [],
-        "members": list(Member.objects.visible_to(user)) if "assign" in actions else [],
+        "members": list(Member.objects.visible_to(user).select_related("employer"))
+        if "assign" in actions
+        else [],
         "default_unit": policy.default_unit if policy else None,
         "default_deadline": workflow.deadline_for(hazard) if "assign" in actions else None,
         "is_overdue": hazard.is_overdue,
+        # At 待验收, the reason a user who may not verify sees instead of the buttons.
+        "verify_refusal": workflow.verification_refusal(user, hazard)
+        if hazard.status == HazardStatus.AWAITING_VERIFICATION and "verify" not in actions
+        else None,
     }
