@@ -199,7 +199,8 @@ class Criterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme} · {self.measure} ({points_text(self.max_points)})"
+        # The measure's title, not its code: this name shows in lists, links and history.
+        return f"{self.scheme} · {self.measure_label} ({points_text(self.max_points)})"
 
     @property
     def measure_label(self) -> str:

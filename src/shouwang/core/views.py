@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -16,17 +15,17 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from shouwang.core import cases, registry
 from shouwang.core import home as home_panels
-from shouwang.core.audit import history_for, label_for
+from shouwang.core.audit import history_for
 from shouwang.core.auth import client_address, too_many_failures
+from shouwang.core.history import history_rows
 from shouwang.core.records import NON_FIELD, RecordInvalid
 from shouwang.core.scoping import can, get_for, may_see_sensitive, user_grants
-from shouwang.core.serialize import display_name, to_dict
+from shouwang.core.serialize import to_dict
 
 
 def _record_type(key: str) -> registry.RecordType:
@@ -185,60 +184,11 @@ def _detail_rows(rt: registry.RecordType, obj: models.Model) -> list[tuple[Any, 
     return rows
 
 
-def _readable(field: Any, value: Any) -> Any:
-    """A stored audit value as users know it: names for links, labels for choices."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    related = getattr(field, "related_model", None)
-    if related is not None and (field.many_to_one or field.one_to_one or field.many_to_many):
-        ids = value if isinstance(value, list) else [value]
-        names = {o.pk: display_name(o) for o in related._default_manager.filter(pk__in=ids)}
-        return "、".join(names.get(i, f"#{i}") for i in ids)
-    choices = dict(getattr(field, "choices", None) or [])
-    if choices and not isinstance(value, list | dict):
-        return str(choices.get(value, value))
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(field, models.DateTimeField) and isinstance(value, str):
-        # Stored as ISO text in UTC: show it in the township's time, to the minute.
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return f"{moment:%Y-%m-%d %H:%M}"
-    return value
-
-
-def _labelled_changes(
-    rt: registry.RecordType, changes: list[tuple[str, Any, Any]]
-) -> list[tuple[str, Any, Any]]:
-    """Show audit diffs with field labels and readable values instead of columns and ids."""
-    labelled = []
-    for name, before, after in changes:
-        if name in ("id", "path"):
-            continue
-        try:
-            field: Any = rt.model._meta.get_field(name)
-        except Exception:
-            labelled.append((str(rt.extra_labels.get(name, name)), before, after))
-            continue
-        label = str(getattr(field, "verbose_name", name))
-        labelled.append((label, _readable(field, before), _readable(field, after)))
-    return labelled
-
-
 @login_required
 def record_detail(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     rt = _record_type(key)
     obj = get_for(rt.model, request.user, pk)
-    history = [
-        {"event": e, "label": label_for(e.code), "changes": _labelled_changes(rt, e.changes())}
-        for e in history_for(obj)[:100]
-    ]
+    history = history_rows(history_for(obj)[:100], rt.model)
     return render(
         request,
         "core/record_detail.html",
