@@ -724,14 +724,19 @@ class _Search:
             self.accept(solver, report=True)
             self.status = "feasible"
 
-    def hinted_model(self) -> cp_model.CpModel:
-        """A copy of the model whose hint is the best roster (every variable)."""
+    def hinted_model(self, values: Sequence[int] | None = None) -> cp_model.CpModel:
+        """A copy of the model whose hint is a complete solution (default: the best roster)."""
+        values = self.best_values if values is None else values
         model = self.built.model.clone()
         model.clear_hints()
         hint = model.proto.solution_hint
-        hint.vars.extend(range(len(self.best_values)))
-        hint.values.extend(self.best_values)
+        hint.vars.extend(range(len(values)))
+        hint.values.extend(values)
         return model
+
+    def need_terms(self) -> list[tuple[int, cp_model.IntVar]]:
+        """Objective terms that count uncovered needs (see NEED_RULES)."""
+        return [(c, v) for rule in NEED_RULES for c, v in self.built.terms.get(rule, [])]
 
     def accept(self, solver: cp_model.CpSolver, *, report: bool) -> bool:
         """Take the solver's roster if it is at least as good; True if strictly better."""
@@ -845,7 +850,7 @@ class _Search:
         covers more than the best one.
         """
         assert self.best_values
-        terms = [(c, v) for rule in NEED_RULES for c, v in self.built.terms.get(rule, [])]
+        terms = self.need_terms()
         current = sum(c * self.best_values[v.index] for c, v in terms)
         if current <= 0:
             return False
@@ -867,11 +872,8 @@ class _Search:
         _log.debug("needs %s: %s t=%.1f", current, status, self.elapsed())
         if status not in ("optimal", "feasible"):
             return status != "infeasible"
-        covered = self.built.model.clone()
+        covered = self.hinted_model(solver.response_proto.solution)
         covered.add(uncovered <= round(solver.objective_value))
-        covered.clear_hints()
-        covered.proto.solution_hint.vars.extend(range(len(solver.response_proto.solution)))
-        covered.proto.solution_hint.values.extend(solver.response_proto.solution)
         round_dtime = None if dtime is None else ROUND_SHARE * (self.dtime_total or 0.0)
         self.whole(
             wall=ROUND_SHARE * self.time_limit_s, dtime=round_dtime, first=False, restricted=covered
@@ -1014,8 +1016,7 @@ class _Search:
         self.whole(wall=round_wall, dtime=round_dtime, first=True)
         if self.status != "feasible" or not neighbourhoods:
             return
-        need_weights = [c for rule in NEED_RULES for c, _ in self.built.terms.get(rule, [])]
-        need_weight = min(need_weights, default=0)
+        need_weight = min((c for c, _ in self.need_terms()), default=0)
         needs_tries = NEEDS_TRIES if need_weight > 0 else 0
         gains: dict[str, float] = {}
         rounds = 0
