@@ -26,26 +26,10 @@ from shouwang.hazards.models import (
     HazardStatus,
 )
 from shouwang.patrols.models import PatrolLog
+from tests.hazards.helpers import new_hazard, office
 
 S = HazardStatus
 TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-def new_hazard(world: Any, **fields: Any) -> Hazard:
-    base = world.a.hazard
-    values: dict[str, Any] = {
-        "category": base.category,
-        "jurisdiction": base.jurisdiction,
-        "description": "护网破损",
-        "found_by": world.admin,
-        "found_at": timezone.now(),
-        **fields,
-    }
-    return Hazard.objects.create(**values)
-
-
-def office(world: Any) -> Any:
-    return world.users["township_staff"]
 
 
 def leader(world: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import escape
 
 from shouwang.core.models import CodeItem, Role, RoleGrant
@@ -19,24 +19,9 @@ from shouwang.core.scoping import forget_grants
 from shouwang.forces.models import Member, Organisation
 from shouwang.hazards import workflow
 from shouwang.hazards.models import Hazard, HazardCategoryPolicy, HazardStatus, HazardTransition
+from tests.hazards.helpers import new_hazard, office
 
 S = HazardStatus
-
-
-def new_hazard(world: Any) -> Hazard:
-    base = world.a.hazard
-    return Hazard.objects.create(
-        category=base.category,
-        jurisdiction=base.jurisdiction,
-        description="桥栏杆松动",
-        place="2 号桥",
-        found_by=world.admin,
-        found_at=timezone.now(),
-    )
-
-
-def office(world: Any) -> Any:
-    return world.users["township_staff"]
 
 
 def other_unit(world: Any) -> Organisation:

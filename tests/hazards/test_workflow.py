@@ -23,26 +23,11 @@ from shouwang.hazards.models import (
     HazardTransition,
 )
 from shouwang.notify.models import Notification
+from tests.hazards.helpers import new_hazard, office
 
 S = HazardStatus
 BASE = "/api/v1/hazard-reports"
 TZ = dt.timezone(dt.timedelta(hours=8))
-
-
-def new_hazard(world: Any, side: str = "A", found: dt.datetime | None = None) -> Hazard:
-    base = world.sides[side].hazard
-    return Hazard.objects.create(
-        category=base.category,
-        jurisdiction=base.jurisdiction,
-        description="铁路护网破损",
-        place="K301+200",
-        found_by=world.admin,
-        found_at=found or timezone.now(),
-    )
-
-
-def office(world: Any) -> Any:
-    return world.users["township_staff"]
 
 
 def leader(world: Any) -> Any:
